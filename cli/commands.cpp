@@ -1,0 +1,179 @@
+#include "cli/commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+
+#include "cli/exit_codes.h"
+#include "cli/progress_line.h"
+#include "component/binary_reader.h"
+#include "component/host_interfaces.h"
+#include "engine/engine_error.h"
+#include "engine/runtime/sluice_rt.h"
+#include "sandbox/artifact_file.h"
+#include "sandbox/command_runner.h"
+#include "sandbox/component_loader.h"
+#include "wasi/wasi.h"
+#include "wasi/wasi_ctx.h"
+
+namespace sluice::cli {
+namespace {
+
+void report(const std::string& message) { std::fprintf(stderr, "sluice: %s\n", message.c_str()); }
+
+sandbox::ComponentLoadOptions load_options(int opt_level, ProgressLine& progress) {
+  sandbox::ComponentLoadOptions options;
+  options.engine.compile.opt_level = opt_level;
+  options.progress = [&progress](const engine::Progress& p) { progress.update(p); };
+  return options;
+}
+
+// Runs `body`, mapping every failure to its message and exit status, so that both subcommands
+// report bad input the same way.
+template <typename Body>
+int guarded(const std::string& input, Body&& body) {
+  try {
+    return body();
+  } catch (const component::ParseError& e) {
+    report(input + ": " + e.what());
+    return kExitBadInput;
+  } catch (const engine::ModuleError& e) {
+    report(input + ": " + e.what());
+    return kExitBadInput;
+  } catch (const sandbox::ArtifactFileError& e) {
+    report(input + ": " + e.what());
+    return kExitBadInput;
+  } catch (const engine::EngineError& e) {
+    report(input + ": " + e.what());
+    return kExitHostError;
+  } catch (const std::filesystem::filesystem_error& e) {
+    report(e.what());
+    return kExitIoError;
+  } catch (const FileReadError& e) {
+    report(e.what());
+    return kExitIoError;
+  } catch (const std::invalid_argument& e) {
+    report(e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    report(std::string("internal error: ") + e.what());
+    return kExitHostError;
+  }
+}
+
+std::vector<uint8_t> read_input(const std::string& path) {
+  try {
+    return sandbox::read_file_bytes(path);
+  } catch (const std::exception& e) {
+    throw FileReadError(e.what());
+  }
+}
+
+int exit_status_for(const sandbox::RunResult& result) {
+  switch (result.outcome) {
+    case sandbox::RunOutcome::kExited: return result.exit_status;
+    case sandbox::RunOutcome::kTrapped: return kExitTrap;
+    case sandbox::RunOutcome::kTimedOut: return kExitTimeout;
+    case sandbox::RunOutcome::kMemoryLimit: return kExitMemoryLimit;
+    case sandbox::RunOutcome::kLinkError: return kExitBadInput;
+    case sandbox::RunOutcome::kHostError: return kExitHostError;
+  }
+  return kExitHostError;
+}
+
+}  // namespace
+
+unsigned long long parse_byte_size(const std::string& text) {
+  size_t used = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("not a byte size: \"" + text + "\" (use e.g. 65536, 64K, 256M, 1G)");
+  }
+  std::string suffix = text.substr(used);
+  unsigned long long scale = 1;
+  if (suffix == "K" || suffix == "k" || suffix == "KiB") scale = 1ull << 10;
+  else if (suffix == "M" || suffix == "m" || suffix == "MiB") scale = 1ull << 20;
+  else if (suffix == "G" || suffix == "g" || suffix == "GiB") scale = 1ull << 30;
+  else if (!suffix.empty() && suffix != "B") {
+    throw std::invalid_argument("not a byte size: \"" + text + "\" (use e.g. 65536, 64K, 256M, 1G)");
+  }
+  return value * scale;
+}
+
+int run_compile(const CompileCommand& command) {
+  return guarded(command.input, [&] {
+    read_input(command.input);  // a clear I/O error before anything else
+    wasm_rt_init();
+    ProgressLine progress(command.input);
+    std::vector<uint8_t> file =
+        sandbox::compile_artifact_file(command.input, load_options(command.opt_level, progress));
+    progress.finish();
+    std::filesystem::path tmp = command.output + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
+      if (!out) throw FileReadError("cannot write " + tmp.string());
+    }
+    std::filesystem::rename(tmp, command.output);
+    return 0;
+  });
+}
+
+int run_run(const RunCommand& command) {
+  // A guest writing to a closed pipe gets an error from its stream, not a dead host.
+  signal(SIGPIPE, SIG_IGN);
+  return guarded(command.input, [&] {
+    read_input(command.input);
+    sandbox::SandboxLimits limits;
+    limits.timeout_seconds = command.timeout_seconds;
+    if (!command.max_memory.empty()) limits.max_memory_bytes = parse_byte_size(command.max_memory);
+
+    wasi::WasiCtx wasi_ctx;
+    std::vector<std::string> argv{std::filesystem::path(command.input).filename().string()};
+    argv.insert(argv.end(), command.args.begin(), command.args.end());
+    wasi_ctx.set_arguments(argv);
+    std::vector<std::pair<std::string, std::string>> env;
+    for (const std::string& kv : command.env) {
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw std::invalid_argument("--env wants NAME=VALUE, got \"" + kv + "\"");
+      }
+      env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    wasi_ctx.set_environment(std::move(env));
+    for (const std::string& dir : command.dirs) {
+      size_t sep = dir.find("::");
+      std::string host = sep == std::string::npos ? dir : dir.substr(0, sep);
+      std::string guest = sep == std::string::npos ? dir : dir.substr(sep + 2);
+      try {
+        wasi_ctx.preopen_directory(host, guest);
+      } catch (const std::system_error& e) {
+        throw FileReadError("--dir " + host + ": " + e.what());
+      }
+    }
+
+    wasm_rt_init();
+    ProgressLine progress(command.input);
+    sandbox::LoadedComponent loaded =
+        sandbox::load_component(command.input, load_options(command.opt_level, progress));
+    progress.finish();
+
+    component::HostInterfaces host;
+    wasi::add_wasi_to(host);
+    sandbox::RunResult result = sandbox::run_command_component(
+        *loaded.component, loaded.artifact->desc(), host, &wasi_ctx, limits);
+    std::fflush(stdout);
+    if (!result.message.empty()) report(result.message);
+    return exit_status_for(result);
+  });
+}
+
+}  // namespace sluice::cli

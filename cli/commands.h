@@ -1,0 +1,38 @@
+// The sluice subcommands, as plain functions over parsed options (main.cpp does the parsing).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+struct CompileCommand {
+  std::string input;
+  std::string output;
+  int opt_level = 2;
+};
+
+struct RunCommand {
+  std::string input;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::vector<std::string> dirs;
+  double timeout_seconds = 0;
+  std::string max_memory;
+  int opt_level = 2;
+};
+
+// A file the user named cannot be read or written.
+class FileReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+int run_compile(const CompileCommand& command);
+int run_run(const RunCommand& command);
+
+// "64M" -> 67108864. Throws std::invalid_argument with a message naming the problem.
+unsigned long long parse_byte_size(const std::string& text);
+
+}  // namespace sluice::cli

@@ -1,0 +1,191 @@
+// End-to-end: the sluice executable runs real components built from tests/guests, exactly as a
+// user would run them, and every outcome (output, exit status, error message) is checked.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/cli/sluice_process.h"
+
+namespace fs = std::filesystem;
+using sluice::testing::ProcessOutput;
+using sluice::testing::run_process;
+
+namespace {
+
+const bool kIgnoreSigpipe = [] {
+  signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
+std::string guest(const std::string& name) { return std::string(SLUICE_GUEST_DIR) + "/" + name + ".wasm"; }
+
+// Every test shares one artifact cache inside the build tree, so a guest compiles once.
+std::vector<std::string> cache_env() {
+  return {"XDG_CACHE_HOME=" + std::string(SLUICE_TEST_CACHE_DIR)};
+}
+
+ProcessOutput sluice(std::vector<std::string> args, const std::string& stdin_data = "") {
+  args.insert(args.begin(), SLUICE_BIN);
+  return run_process(args, stdin_data, cache_env());
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "sluice-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(RunCommand, HelloPrintsArgumentsAndEnvironment) {
+  ProcessOutput r = sluice({"run", "--env", "GREETING=hi", guest("hello"), "--", "a", "b c"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "hello from sluice\nargc=3\nargv[0]=hello.wasm\nargv[1]=a\nargv[2]=b c\nGREETING=hi\n");
+}
+
+TEST(RunCommand, PlainJcoComponentRuns) {
+  ProcessOutput r = sluice({"run", guest("hello_plain")});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from sluice\nargc=1\nargv[0]=hello_plain.wasm\n");
+}
+
+TEST(RunCommand, ExitStatusFollowsWasiExit) {
+  ProcessOutput ok = sluice({"run", guest("exit_code"), "--", "0"});
+  EXPECT_EQ(ok.exit_status, 0) << ok.err;
+  EXPECT_EQ(ok.out, "exit_code: exiting with 0\n");
+  // wasi:cli/exit carries ok/err only: any non-zero status is reported as 1.
+  ProcessOutput err = sluice({"run", guest("exit_code"), "--", "3"});
+  EXPECT_EQ(err.exit_status, 1) << err.err;
+  EXPECT_EQ(err.out, "exit_code: exiting with 3\n");
+}
+
+TEST(RunCommand, StdinIsReadToTheEnd) {
+  std::string data;
+  for (int i = 0; i < 200000; ++i) data += static_cast<char>('a' + i % 26);
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : data) hash = (hash ^ c) * 0x100000001b3ULL;
+  char expected[64];
+  snprintf(expected, sizeof expected, "bytes=%zu fnv1a64=%016llx\n", data.size(),
+           static_cast<unsigned long long>(hash));
+  ProcessOutput r = sluice({"run", guest("stdin_echo"), "--", "--count"}, data);
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, expected);
+}
+
+TEST(RunCommand, FilesStayInsideThePreopen) {
+  TempDir root;
+  fs::create_directory(root.path() / "box");
+  write_file(root.path() / "outside.txt", "secret outside");
+  fs::create_symlink("../outside.txt", root.path() / "box" / "escape_file");
+  fs::create_symlink("..", root.path() / "box" / "escape_dir");
+  fs::create_symlink("/etc/passwd", root.path() / "box" / "escape_abs");
+  ProcessOutput r = sluice({"run", "--dir", (root.path() / "box").string() + "::/sandbox",
+                            guest("files"), "--", "/sandbox"});
+  EXPECT_EQ(r.exit_status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("escape!"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("UNEXPECTED"), std::string::npos) << r.out;
+  std::ifstream outside(root.path() / "outside.txt");
+  std::string content((std::istreambuf_iterator<char>(outside)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "secret outside");
+}
+
+TEST(RunCommand, ClocksAndRandomBehave) {
+  ProcessOutput r = sluice({"run", guest("clocks_random")});
+  EXPECT_EQ(r.exit_status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("fail"), std::string::npos) << r.out;
+}
+
+struct TrapCase {
+  const char* guest;
+  const char* message;
+};
+
+class Traps : public ::testing::TestWithParam<TrapCase> {};
+
+TEST_P(Traps, EndTheGuestWithAClearMessage) {
+  ProcessOutput r = sluice({"run", guest(GetParam().guest)});
+  EXPECT_EQ(r.exit_status, 134) << r.err;
+  EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(RunCommand, Traps,
+                         ::testing::Values(TrapCase{"trap_unreachable", "unreachable"},
+                                           TrapCase{"trap_oob", "out of bounds"},
+                                           TrapCase{"trap_stack", "stack"},
+                                           TrapCase{"hostile", "out of bounds"}));
+
+TEST(RunCommand, TimeoutStopsARunawayGuest) {
+  ProcessOutput r = sluice({"run", "--timeout", "1", guest("spin_forever")});
+  EXPECT_EQ(r.exit_status, 124) << r.err;
+  EXPECT_NE(r.err.find("time limit"), std::string::npos) << r.err;
+}
+
+TEST(RunCommand, MemoryCapStopsAHog) {
+  ProcessOutput r = sluice({"run", "--max-memory", "32M", guest("memory_hog")});
+  EXPECT_NE(r.exit_status, 0) << r.out;
+  EXPECT_NE(r.err.find("memory"), std::string::npos) << r.err;
+}
+
+TEST(RunCommand, MalformedInputIsRefusedClearly) {
+  TempDir dir;
+  std::vector<uint8_t> hello;
+  {
+    std::ifstream in(guest("hello"), std::ios::binary);
+    hello.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  write_file(dir.path() / "empty.wasm", "");
+  write_file(dir.path() / "garbage.wasm", "this is not wasm at all, just text");
+  write_file(dir.path() / "truncated.wasm", std::string(hello.begin(), hello.begin() + hello.size() / 2));
+  std::string bad_version(hello.begin(), hello.end());
+  bad_version[4] = 0x0c;
+  write_file(dir.path() / "version.wasm", bad_version);
+  for (const char* name : {"empty.wasm", "garbage.wasm", "truncated.wasm", "version.wasm"}) {
+    ProcessOutput r = sluice({"run", (dir.path() / name).string()});
+    EXPECT_EQ(r.exit_status, 65) << name << ": " << r.err;
+    EXPECT_NE(r.err.find("sluice:"), std::string::npos) << name << ": " << r.err;
+  }
+  ProcessOutput core = sluice({"run", std::string(SLUICE_GUEST_DIR) + "/hello.core.wasm"});
+  EXPECT_EQ(core.exit_status, 65) << core.err;
+  EXPECT_NE(core.err.find("jco new"), std::string::npos) << core.err;
+  ProcessOutput missing = sluice({"run", (dir.path() / "nope.wasm").string()});
+  EXPECT_EQ(missing.exit_status, 74) << missing.err;
+}
+
+TEST(CompileCommand, ArtifactRunsWithoutTheWasm) {
+  TempDir dir;
+  fs::path artifact = dir.path() / "hello.sluice";
+  ProcessOutput c = sluice({"compile", guest("hello"), "-o", artifact.string()});
+  ASSERT_EQ(c.exit_status, 0) << c.err;
+  ASSERT_TRUE(fs::exists(artifact));
+  ProcessOutput r = sluice({"run", artifact.string(), "--", "x"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from sluice\nargc=2\nargv[0]=hello.sluice\nargv[1]=x\n");
+  // A corrupted artifact is refused, not loaded.
+  {
+    std::fstream f(artifact, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x55');
+  }
+  ProcessOutput bad = sluice({"run", artifact.string()});
+  EXPECT_EQ(bad.exit_status, 65) << bad.err;
+  EXPECT_NE(bad.err.find("corrupted"), std::string::npos) << bad.err;
+}
+
+}  // namespace

@@ -1,0 +1,28 @@
+;; Every import kind: memory, table, globals, functions with one and several results, and an
+;; imported function placed in a table (wasm2c 1.0.32 then passes the address of the instance
+;; field holding the context pointer instead of the pointer).
+(module
+  (import "env" "mem" (memory 1))
+  (import "env" "tab" (table 4 funcref))
+  (import "env" "g" (global $g i32))
+  (import "env" "gm" (global $gm (mut i64)))
+  (import "env" "gf" (global $gf (mut f32)))
+  (import "env" "gd" (global $gd f64))
+  (import "env" "two" (func $two (param i32) (result i32 i64)))
+  (import "env" "ident" (func $ident (param i32) (result i32)))
+  (type $ii (func (param i32) (result i32)))
+  (elem (i32.const 1) $ident)
+  (func (export "via_table") (param i32) (result i32)
+    (call_indirect (type $ii) (local.get 0) (i32.const 1)))
+  (func (export "direct") (param i32) (result i32) (call $ident (local.get 0)))
+  (func (export "read_globals") (result i32 i64 f32 f64)
+    (global.get $g) (global.get $gm) (global.get $gf) (global.get $gd))
+  (func (export "bump") (global.set $gm (i64.add (global.get $gm) (i64.const 1))))
+  (func (export "call_two") (param i32) (result i64) (local $a i32) (local $b i64)
+    (call $two (local.get 0)) (local.set $b) (local.set $a)
+    (i64.add (i64.extend_i32_u (local.get $a)) (local.get $b)))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (export "tab" (table 0))
+  (export "mem" (memory 0))
+  (export "gm" (global $gm))
+)
