@@ -116,6 +116,11 @@ void* guest_thread_main(void* arg) {
   auto* job = static_cast<GuestThreadJob*>(arg);
   try {
     job->result = run_on_this_thread(*job);
+    // A guest that handles a refused allocation itself still deserves the operator's attention.
+    if (job->result.outcome == RunOutcome::kExited && sluice_rt_memory_limit_hit()) {
+      job->result.message = "the guest was refused memory by the memory limit (" +
+                            std::to_string(job->limits.max_memory_bytes) + " bytes per memory)";
+    }
   } catch (const std::exception& e) {
     job->result = {RunOutcome::kHostError, 0, std::string("host error: ") + e.what()};
   }

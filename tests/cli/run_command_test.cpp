@@ -128,8 +128,42 @@ TEST_P(Traps, EndTheGuestWithAClearMessage) {
 INSTANTIATE_TEST_SUITE_P(RunCommand, Traps,
                          ::testing::Values(TrapCase{"trap_unreachable", "unreachable"},
                                            TrapCase{"trap_oob", "out of bounds"},
-                                           TrapCase{"trap_stack", "stack"},
-                                           TrapCase{"hostile", "out of bounds"}));
+                                           TrapCase{"trap_stack", "stack"}));
+
+// A guest that calls WASI functions directly with bad pointers, lengths and handles: each case
+// must trap with a message naming the problem, and the host must survive to report it.
+class HostileGuest : public ::testing::TestWithParam<TrapCase> {};
+
+TEST_P(HostileGuest, IsTrappedByTheCanonicalAbiChecks) {
+  TempDir dir;
+  ProcessOutput r = sluice({"run", "--dir", dir.path().string() + "::/d", guest("hostile"), "--",
+                            GetParam().guest});
+  EXPECT_EQ(r.exit_status, 134) << r.out << r.err;
+  EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("returned (host did not trap)"), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RunCommand, HostileGuest,
+    ::testing::Values(TrapCase{"write-oob", "out of bounds"}, TrapCase{"write-wrap", "out of bounds"},
+                      TrapCase{"write-huge", "out of bounds"},
+                      TrapCase{"write-ret-oob", "out of bounds"},
+                      TrapCase{"write-bad-handle", "unknown handle"},
+                      TrapCase{"use-after-drop", "unknown handle"},
+                      TrapCase{"drop-twice", "unknown handle"},
+                      TrapCase{"drop-bad-handle", "unknown handle"},
+                      TrapCase{"args-ret-oob", "out of bounds"},
+                      TrapCase{"args-ret-misaligned", "not aligned"},
+                      TrapCase{"realloc-oob", "out of bounds"},
+                      TrapCase{"realloc-misaligned", "not aligned"},
+                      TrapCase{"open-bad-utf8", "not valid UTF-8"},
+                      TrapCase{"open-path-oob", "out of bounds"}));
+
+TEST(RunCommand, HostileGuestsValidCallsWork) {
+  ProcessOutput r = sluice({"run", guest("hostile"), "--", "ok"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(r.out.find("direct write ok"), std::string::npos) << r.out;
+}
 
 TEST(RunCommand, TimeoutStopsARunawayGuest) {
   ProcessOutput r = sluice({"run", "--timeout", "1", guest("spin_forever")});
@@ -138,9 +172,15 @@ TEST(RunCommand, TimeoutStopsARunawayGuest) {
 }
 
 TEST(RunCommand, MemoryCapStopsAHog) {
+  // The guest sees memory.grow fail, reports it and exits with an error; sluice says why.
   ProcessOutput r = sluice({"run", "--max-memory", "32M", guest("memory_hog")});
-  EXPECT_NE(r.exit_status, 0) << r.out;
-  EXPECT_NE(r.err.find("memory"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_status, 1) << r.out;
+  EXPECT_NE(r.out.find("malloc failed after 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("refused memory by the memory limit (33554432 bytes"), std::string::npos) << r.err;
+  // Under the limit the same guest completes.
+  ProcessOutput ok = sluice({"run", "--max-memory", "32M", guest("memory_hog"), "--", "8"});
+  EXPECT_EQ(ok.exit_status, 0) << ok.err;
+  EXPECT_EQ(ok.err.find("memory limit"), std::string::npos) << ok.err;
 }
 
 TEST(RunCommand, MalformedInputIsRefusedClearly) {

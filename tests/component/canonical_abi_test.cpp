@@ -9,17 +9,21 @@
 #include "component/host_function.h"
 #include "engine/runtime/sluice_rt.h"
 
+namespace abi_test {
+enum class ErrorCode : uint8_t { kAccess, kBadDescriptor, kExist };
+}
+SLUICE_WIT_ENUM(abi_test::ErrorCode, 3);
+
 namespace sluice::component {
 namespace {
+
+using abi_test::ErrorCode;
 
 struct Stream : HostResource {
   static constexpr std::string_view kWitName = "output-stream";
   explicit Stream(int budget) : budget(budget) {}
   int budget;
 };
-
-enum class ErrorCode : uint8_t { kAccess, kBadDescriptor, kExist };
-SLUICE_WIT_ENUM(ErrorCode, 3);
 
 struct Datetime {
   uint64_t seconds = 0;
@@ -131,10 +135,11 @@ TEST(CanonicalAbiHost, ResultGoesThroughReturnPointer) {
   EXPECT_EQ(guest.load<uint64_t>(72), 4096u);
 }
 
+struct Other : HostResource {
+  static constexpr std::string_view kWitName = "pollable";
+};
+
 TEST(CanonicalAbiHost, WrongHandleTypeTraps) {
-  struct Other : HostResource {
-    static constexpr std::string_view kWitName = "pollable";
-  };
   FakeGuest guest;
   uint32_t handle = guest.resources().insert(resource_type_of<Other>(), std::make_unique<Other>());
   uint64_t values[2] = {handle, 64};
@@ -252,22 +257,21 @@ TEST(CanonicalAbiHost, ExitUnwindsWithStatus) {
   EXPECT_EQ(info.exit_status, 1);
 }
 
+using Big = std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t,
+                       uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t,
+                       uint32_t, uint32_t, uint32_t>;
+uint32_t last_big = 0;
+void take_big(CallContext&, Big b) { last_big = std::get<16>(b); }
+
 TEST(CanonicalAbiHost, ManyParametersArePassedInMemory) {
   // 17 flat parameters exceed MAX_FLAT_PARAMS: the guest passes one pointer to a tuple.
-  using Big = std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t,
-                         uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t,
-                         uint32_t, uint32_t, uint32_t>;
-  static uint32_t last = 0;
-  struct Fn {
-    static void take(CallContext&, Big b) { last = std::get<16>(b); }
-  };
-  HostFunc f = host_func<&Fn::take>();
+  HostFunc f = host_func<&take_big>();
   EXPECT_EQ(f.core_signature, "i:");
   FakeGuest guest;
   for (uint32_t i = 0; i < 17; ++i) std::memcpy(guest.at(1024 + 4 * i), &i, 4);
   uint64_t values[1] = {1024};
   ASSERT_EQ(call(f, guest, values), 0);
-  EXPECT_EQ(last, 16u);
+  EXPECT_EQ(last_big, 16u);
 }
 
 TEST(CanonicalAbiUtf8, RejectsMalformedSequences) {
