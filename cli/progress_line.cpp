@@ -15,7 +15,8 @@ void ProgressLine::update(const engine::Progress& progress) {
   if (terminal_) {
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
     showing_ = true;
-  } else if (progress.stage != Stage::kCompiling || progress.current == progress.total) {
+  } else if (progress.stage != Stage::kCompiling || progress.current == 0 ||
+             progress.current == progress.total) {
     std::fprintf(stderr, "%s\n", line.c_str());  // logs get stage changes, not every file
   }
   std::fflush(stderr);

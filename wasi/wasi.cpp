@@ -10,6 +10,10 @@ void add_wasi_to(component::HostInterfaces& host) {
   add_random_to(host);
   add_cli_to(host);
   add_filesystem_to(host);
+  add_sockets_network_to(host);
+  add_sockets_tcp_to(host);
+  add_sockets_udp_to(host);
+  add_sockets_ip_name_lookup_to(host);
 }
 
 }  // namespace sluice::wasi

@@ -1,4 +1,4 @@
-// The WASI 0.2 host: every non-network interface sluice implements, registered under
+// The WASI 0.2 host: every interface sluice implements but wasi:http, registered under
 // "wasi:<package>/<interface>@0.2" so components importing any 0.2.x release find them.
 // Host functions expect the import's embedder pointer to be the sandbox's WasiCtx.
 #pragma once

@@ -22,6 +22,10 @@
 #include "wasi/filesystem/file_metadata.h"
 #include "wasi/io/host_fd.h"
 
+namespace sluice::egress {
+class Egress;
+}
+
 namespace sluice::wasi {
 
 enum class DirectoryAccess { kReadWrite, kReadOnly };
@@ -51,6 +55,11 @@ class WasiCtx {
   void set_stdout(std::shared_ptr<HostFd> fd) { stdout_ = std::move(fd); }
   void set_stderr(std::shared_ptr<HostFd> fd) { stderr_ = std::move(fd); }
 
+  // The sandbox's egress points (wasi:sockets asks it before anything leaves and reports to it
+  // what did). Not owned; must outlive the guest. Null, the default, denies all network access.
+  void set_egress(egress::Egress* egress) { egress_ = egress; }
+  egress::Egress* egress() const { return egress_; }
+
   const std::vector<std::string>& arguments() const { return arguments_; }
   const std::vector<std::pair<std::string, std::string>>& environment() const {
     return environment_;
@@ -79,6 +88,7 @@ class WasiCtx {
   uint64_t monotonic_origin_ns_;
   std::pair<uint64_t, uint64_t> insecure_seed_;
   MetadataHashKey metadata_hash_key_;
+  egress::Egress* egress_ = nullptr;
 };
 
 }  // namespace sluice::wasi

@@ -116,10 +116,9 @@ const cases = {
     guest: 'trap_stack', args: ['shadow'], status: 1, stdout: lines('recursing shadow'),
     stderr: ['out of bounds memory access'],
   },
-  'spin-forever': {
-    // "spinning" is written, but jco's host has not flushed it when the process is killed.
-    guest: 'spin_forever', args: [], timeoutMs: 8000, status: 'killed', stdout: undefined,
-  },
+  // spin_forever is not run here: spawnSync's timeout kills jco but not the node process jco
+  // starts for the guest, which would spin on for the rest of the CI run. sluice's own
+  // --timeout test covers it.
   'memory-hog-3': {
     guest: 'memory_hog', args: ['3'],
     stdout: lines('allocated 1 MiB', 'allocated 2 MiB', 'allocated 3 MiB', 'done 3 MiB'),
