@@ -3,7 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <functional>
+#include <iostream>
+#include <optional>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +20,12 @@
 #include "component/binary_reader.h"
 #include "component/host_interfaces.h"
 #include "engine/engine_error.h"
+#include "egress/event_drain.h"
+#include "egress/flow_log.h"
+#include "egress/meter.h"
+#include "egress/outbound_rules.h"
+#include "egress/report_json.h"
+#include "egress/summary_table.h"
 #include "engine/runtime/sluice_rt.h"
 #include "sandbox/artifact_file.h"
 #include "sandbox/command_runner.h"
@@ -58,6 +69,9 @@ int guarded(const std::string& input, Body&& body) {
   } catch (const FileReadError& e) {
     report(e.what());
     return kExitIoError;
+  } catch (const egress::RuleSyntaxError& e) {
+    report(e.what());
+    return kExitUsage;
   } catch (const std::invalid_argument& e) {
     report(e.what());
     return kExitUsage;
@@ -86,6 +100,66 @@ int exit_status_for(const sandbox::RunResult& result) {
   }
   return kExitHostError;
 }
+
+// 16 hex digits from the kernel's random source: names this sandbox in reports and logs.
+std::string new_sandbox_id() {
+  uint64_t bits = 0;
+  if (getentropy(&bits, sizeof bits) != 0) bits = static_cast<uint64_t>(getpid()) ^ static_cast<uint64_t>(time(nullptr));
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(bits));
+  return text;
+}
+
+egress::OutboundRules outbound_rules(const RunCommand& command) {
+  egress::OutboundRules rules;
+  for (const std::string& pattern : command.allow_outbound) rules.allow_outbound(pattern);
+  for (const std::string& pattern : command.allow_inbound) rules.allow_inbound(pattern);
+  return rules;
+}
+
+// The egress outputs of one run: the flow log streams while the guest runs (drained off the
+// guest's thread); the report and the summary are written once it has ended, whatever ended it.
+class EgressOutputs {
+ public:
+  EgressOutputs(const RunCommand& command, egress::Meter& meter, std::string sandbox_id)
+      : command_(command), meter_(meter), sandbox_id_(std::move(sandbox_id)),
+        started_at_(std::chrono::system_clock::now()), start_(std::chrono::steady_clock::now()) {
+    if (!command.egress_log.empty()) {
+      log_.emplace(command.egress_log, sandbox_id_);
+      drain_.emplace(meter.events(), std::ref(*log_));
+    }
+  }
+
+  void finish(const sandbox::RunResult& result) {
+    meter_.finish();
+    if (drain_) {
+      drain_->stop();
+      meter_.events().drain(std::ref(*log_));
+      log_->flush();
+    }
+    if (!command_.egress_report.empty()) {
+      egress::RunInfo run;
+      run.sandbox_id = sandbox_id_;
+      run.component = command_.input;
+      run.outcome = sandbox::to_string(result.outcome);
+      run.exit_status = result.exit_status;
+      run.started_at = started_at_;
+      run.duration_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      egress::write_report(meter_, run, command_.egress_report);
+    }
+    if (command_.egress_summary) egress::write_summary(meter_, std::cerr);
+  }
+
+ private:
+  const RunCommand& command_;
+  egress::Meter& meter_;
+  std::string sandbox_id_;
+  std::chrono::system_clock::time_point started_at_;
+  std::chrono::steady_clock::time_point start_;
+  std::optional<egress::FlowLogWriter> log_;
+  std::optional<egress::EventDrain> drain_;
+};
 
 }  // namespace
 
@@ -166,12 +240,26 @@ int run_run(const RunCommand& command) {
         sandbox::load_component(command.input, load_options(command.opt_level, progress));
     progress.finish();
 
+    std::string sandbox_id = new_sandbox_id();
+    egress::MeterOptions meter_options;
+    meter_options.sandbox_id = sandbox_id;
+    meter_options.metering = command.metering;
+    egress::Meter meter(outbound_rules(command), meter_options);
+    wasi_ctx.set_egress(&meter);
+    EgressOutputs outputs(command, meter, sandbox_id);
+
     component::HostInterfaces host;
     wasi::add_wasi_to(host);
     sandbox::RunResult result = sandbox::run_command_component(
         *loaded.component, loaded.artifact->desc(), host, &wasi_ctx, limits);
     std::fflush(stdout);
     if (!result.message.empty()) report(result.message);
+    try {
+      outputs.finish(result);
+    } catch (const std::exception& e) {
+      report(std::string("egress output: ") + e.what());
+      if (result.outcome == sandbox::RunOutcome::kExited && result.exit_status == 0) return kExitIoError;
+    }
     return exit_status_for(result);
   });
 }

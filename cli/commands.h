@@ -21,6 +21,13 @@ struct RunCommand {
   double timeout_seconds = 0;
   std::string max_memory;
   int opt_level = 2;
+  // Egress (issue 3): network is denied unless a rule allows it.
+  std::vector<std::string> allow_outbound;
+  std::vector<std::string> allow_inbound;
+  std::string egress_report;
+  std::string egress_log;
+  bool egress_summary = false;
+  bool metering = true;  // off only to measure the meter's own cost (decisions stay)
 };
 
 // A file the user named cannot be read or written.

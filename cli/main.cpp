@@ -33,6 +33,18 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--max-memory", run.max_memory, "Cap each linear memory, in bytes (K/M/G suffixes)");
   run_cmd->add_option("--opt-level", run.opt_level, "C optimisation level when compiling on demand")
       ->check(CLI::Range(0, 3));
+  run_cmd->add_option("--allow-outbound", run.allow_outbound,
+                      "Allow connections/datagrams/lookups: scheme://host:port, e.g. tcp://10.0.0.0/8:443, "
+                      "udp://*.example.com:53, *://[::1]:* (repeatable; default deny)")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--allow-inbound", run.allow_inbound, "Allow listening on scheme://host:port (repeatable)")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--egress-report", run.egress_report, "Write the egress report (JSON) here at exit");
+  run_cmd->add_option("--egress-log", run.egress_log, "Stream flow records (JSON lines) to this file");
+  run_cmd->add_flag("--egress-summary", run.egress_summary, "Print a per-destination table on stderr at exit");
+  run_cmd->add_flag("!--no-metering", run.metering,
+                    "Keep policy decisions but count nothing (to measure the meter's cost)")
+      ->group("");
 
   try {
     app.parse(argc, argv);

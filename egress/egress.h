@@ -75,13 +75,17 @@ class Egress {
   // A TCP connect or a UDP socket binding a remote: decided before the OS sees anything.
   // Counts an attempt (allowed) or a denial (with the verdict's rule and reason). When allowed,
   // returns counters for the flow, owned by the ledger and valid for the sandbox's lifetime.
+  // `*flow` is null when denied, and also when allowed by a meter that counts nothing (the
+  // benchmark's metering-off mode): callers skip their adds on a null flow.
   virtual Verdict decide_connect(const Destination& dest, FlowCounters** flow) = 0;
   // The outcome of an allowed connect: established, or failed with an errno.
   virtual void connect_finished(FlowCounters* flow, bool established, int error) = 0;
   // The flow ended (socket dropped / shut down). tcp_info when the kernel provided it.
   virtual void flow_closed(FlowCounters* flow, const KernelTcpCounters* kernel) = 0;
 
-  // A UDP datagram to `dest` (unconnected send). Counts it against its flow when allowed.
+  // A UDP datagram to `dest` (unconnected send). Counts it against its flow when allowed (the
+  // meter already added the datagram and its bytes: callers do not add them again). `*flow` is
+  // that destination's flow, for counting replies; null as for decide_connect.
   virtual Verdict decide_datagram(const Destination& dest, uint64_t bytes, FlowCounters** flow) = 0;
 
   // A DNS lookup of `name` (before it is resolved), then its result. Resolved addresses are

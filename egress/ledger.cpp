@@ -21,8 +21,18 @@ bool Ledger::KeyLess::operator()(const Destination& a, const Destination& b) con
 DestinationRecord* Ledger::destination(const Destination& dest, const Verdict& verdict) {
   std::lock_guard lock(mutex_);
   auto it = destinations_.find(dest);
+  if (it != destinations_.end()) return it->second.get();
+  if (destinations_.size() - overflow_records_ < max_destinations_) {
+    return destinations_.emplace(dest, std::make_unique<DestinationRecord>(dest, verdict))
+        .first->second.get();
+  }
+  const Destination other{dest.transport, IpAddress{}, 0,
+                          std::string(verdict.allowed ? kOtherAllowed : kOtherDenied)};
+  it = destinations_.find(other);
   if (it == destinations_.end()) {
-    it = destinations_.emplace(dest, std::make_unique<DestinationRecord>(dest, verdict)).first;
+    const Verdict various{verdict.allowed, std::string(kVarious), std::string(kVarious)};
+    it = destinations_.emplace(other, std::make_unique<DestinationRecord>(other, various)).first;
+    ++overflow_records_;
   }
   return it->second.get();
 }
@@ -109,10 +119,13 @@ std::vector<FlowRecord*> Ledger::open_flows() {
 
 DnsRecord* Ledger::dns_record(std::string_view name) {
   auto it = dns_.find(name);
-  if (it == dns_.end()) {
-    it = dns_.emplace(std::string(name), std::make_unique<DnsRecord>(std::string(name))).first;
+  if (it != dns_.end()) return it->second.get();
+  if (dns_.size() >= max_names_) {
+    name = kOtherNames;  // one record beyond the bound collects the rest
+    if (it = dns_.find(name); it != dns_.end()) return it->second.get();
   }
-  return it->second.get();
+  return dns_.emplace(std::string(name), std::make_unique<DnsRecord>(std::string(name)))
+      .first->second.get();
 }
 
 DnsRecord* Ledger::count_lookup(std::string_view name, bool denied) {

@@ -122,9 +122,19 @@ struct LedgerSnapshot {
   LedgerTotals totals;
 };
 
+// A guest chooses its destinations and names, so the ledger bounds how many it keeps apart.
+// Past the bound, new destinations fold into one "(other allowed)" / "(other denied)" record per
+// transport (key 0.0.0.0:0) and new DNS names into "(other names)": totals stay exact, only the
+// breakdown coarsens.
+inline constexpr std::string_view kOtherAllowed = "(other allowed)";
+inline constexpr std::string_view kOtherDenied = "(other denied)";
+inline constexpr std::string_view kOtherNames = "(other names)";
+inline constexpr std::string_view kVarious = "(various)";
+
 class Ledger {
  public:
-  Ledger() = default;
+  explicit Ledger(std::size_t max_destinations = 65536, std::size_t max_names = 65536)
+      : max_destinations_(max_destinations), max_names_(max_names) {}
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
@@ -154,6 +164,9 @@ class Ledger {
   };
   DnsRecord* dns_record(std::string_view name);  // mutex held
 
+  const std::size_t max_destinations_;
+  const std::size_t max_names_;
+  std::size_t overflow_records_ = 0;  // not counted against max_destinations_
   mutable std::mutex mutex_;
   std::map<Destination, std::unique_ptr<DestinationRecord>, KeyLess> destinations_;
   std::deque<FlowRecord> flows_;  // deque: growing never moves existing FlowCounters

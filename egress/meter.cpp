@@ -25,6 +25,7 @@ Meter::Meter(OutboundRules rules, MeterOptions options)
     : rules_(std::move(rules)),
       options_(std::move(options)),
       names_(options_.name_capacity, options_.name_ttl),
+      ledger_(options_.max_destinations, options_.max_dns_names),
       events_(options_.event_capacity),
       default_deny_(kDefaultDenyRule) {}
 

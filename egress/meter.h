@@ -12,6 +12,9 @@
 //   meter.finish();  drain.stop();  meter.events().drain(std::ref(log));
 //   write_report(meter, run_info, report_path);  write_summary(meter, std::cerr);
 //
+// Events point into the meter (ledger records, rule texts): drain the ring (stop the EventDrain)
+// before the meter is destroyed.
+//
 // With `metering = false` the meter still decides and still attributes names, but counts nothing
 // and records no events, and returns a null FlowCounters* so socket code skips its adds: the
 // benchmark's "meter off" leg costs exactly the decisions.
@@ -35,6 +38,8 @@ struct MeterOptions {
   std::size_t event_capacity = 4096;
   std::size_t name_capacity = 4096;
   std::chrono::steady_clock::duration name_ttl = std::chrono::minutes(10);
+  std::size_t max_destinations = 65536;  // ledger bounds: see Ledger
+  std::size_t max_dns_names = 65536;
 };
 
 class Meter final : public Egress {

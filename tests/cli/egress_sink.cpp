@@ -78,7 +78,8 @@ void LoopbackSink::run() {
   std::map<int, size_t> open;  // fd -> index in conns_
   std::vector<char> buf(1 << 16);
   for (;;) {
-    std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}, {udp_fd_, POLLIN, 0}};
+    std::vector<pollfd> fds = {
+        {wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}, {udp_fd_, POLLIN, 0}};
     for (auto& [fd, idx] : open) fds.push_back({fd, POLLIN, 0});
     if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
@@ -98,8 +99,8 @@ void LoopbackSink::run() {
       for (;;) {
         sockaddr_storage from{};
         socklen_t flen = sizeof from;
-        ssize_t n = recvfrom(udp_fd_, buf.data(), buf.size(), 0,
-                             reinterpret_cast<sockaddr*>(&from), &flen);
+        ssize_t n =
+            recvfrom(udp_fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &flen);
         if (n < 0) break;
         std::string reply = "ok " + std::to_string(n) + "\n";
         ssize_t w = sendto(udp_fd_, reply.data(), reply.size(), 0,

@@ -38,7 +38,7 @@ class LoopbackSink {
   // Waits until at least `n` TCP connections were accepted and all accepted ones closed, and
   // until at least `datagrams` datagrams arrived. False on timeout.
   bool wait_idle(uint64_t n, uint64_t datagrams = 0,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
+                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::vector<Connection> connections() const;
   Totals totals() const;
 

@@ -142,3 +142,36 @@ TEST(Ledger, FlowCountersStayPutAsFlowsGrow) {
 
 }  // namespace
 }  // namespace sluice::egress
+
+namespace sluice::egress {
+namespace {
+
+TEST(Ledger, BoundedBreakdownKeepsExactTotals) {
+  Ledger ledger(/*max_destinations=*/3, /*max_names=*/2);
+  for (uint16_t port = 1; port <= 10; ++port) {
+    const Destination d{Transport::kTcp, IpAddress::v4(10, 0, 0, 1), port, {}};
+    ledger.count_denied(ledger.destination(d, kDenied));
+  }
+  FlowRecord* f = ledger.open_flow(
+      ledger.destination({Transport::kTcp, IpAddress::v4(127, 0, 0, 1), 80, {}}, kAllowed));
+  FlowCounters::add(f->counters.bytes_out, 5);
+  for (int i = 0; i < 10; ++i) ledger.count_lookup("n" + std::to_string(i) + ".example", true);
+
+  LedgerSnapshot snap = ledger.snapshot();
+  ASSERT_EQ(snap.destinations.size(), 5u);  // 3 kept + "(other denied)" + "(other allowed)"
+  EXPECT_EQ(snap.destinations[0].key.name, kOtherAllowed);  // 0.0.0.0 sorts first
+  EXPECT_EQ(snap.destinations[0].attempts, 1u);
+  EXPECT_EQ(snap.destinations[0].bytes_sent, 5u);
+  EXPECT_EQ(snap.destinations[1].key.name, kOtherDenied);
+  EXPECT_EQ(snap.destinations[1].denied, 7u);
+  EXPECT_EQ(snap.destinations[1].rule, kVarious);
+  EXPECT_EQ(snap.totals.connections_denied, 10u);
+  EXPECT_EQ(snap.totals.bytes_sent, 5u);
+  ASSERT_EQ(snap.dns.size(), 3u);
+  EXPECT_EQ(snap.dns[0].name, kOtherNames);
+  EXPECT_EQ(snap.dns[0].denied, 8u);
+  EXPECT_EQ(snap.totals.dns_denied, 10u);
+}
+
+}  // namespace
+}  // namespace sluice::egress

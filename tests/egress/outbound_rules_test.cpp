@@ -73,7 +73,7 @@ TEST(OutboundRules, BadPatternsSayWhatIsWrong) {
       {"tcp://example.com:70000", "bad port '70000'"},
       {"tcp://example.com:2000-1000", "port range '2000-1000' is backwards"},
       {"tcp://::1:80", "IPv6 addresses must be in brackets"},
-      {"tcp://[::1:80", "missing port"},
+      {"tcp://[::1:80", "'[' without a closing ']'"},
       {"tcp://[10.0.0.1]:80", "brackets are for IPv6"},
       {"tcp://10.0.0.0/33:*", "bad prefix length '/33'"},
       {"tcp://300.0.0.0/8:*", "'300.0.0.0' is not an IP address"},

@@ -89,6 +89,31 @@ constexpr Expected kOtherFunctions[] = {
     {"wasi:random/insecure@0.2.0", "get-insecure-random-u64", ":I"},
     {"wasi:random/insecure-seed@0.2.0", "insecure-seed", "i:"},
     {"wasi:filesystem/types@0.2.0", "[method]descriptor.is-same-object", "ii:i"},
+    // wasi:sockets: an ip-socket-address flattens to 12 i32s (discriminant + the ipv6 case).
+    {"wasi:sockets/instance-network@0.2.0", "instance-network", ":i"},
+    {"wasi:sockets/network@0.2.0", "network-error-code", "ii:"},
+    {"wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket", "ii:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.start-bind", "iiiiiiiiiiiiiii:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.start-connect", "iiiiiiiiiiiiiii:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.finish-connect", "ii:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.accept", "ii:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.is-listening", "i:i"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.address-family", "i:i"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.set-listen-backlog-size", "iIi:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.set-keep-alive-enabled", "iii:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.set-keep-alive-idle-time", "iIi:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.keep-alive-idle-time", "ii:"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.subscribe", "i:i"},
+    {"wasi:sockets/tcp@0.2.0", "[method]tcp-socket.shutdown", "iii:"},
+    {"wasi:sockets/udp-create-socket@0.2.0", "create-udp-socket", "ii:"},
+    {"wasi:sockets/udp@0.2.0", "[method]udp-socket.stream", "iiiiiiiiiiiiiii:"},
+    {"wasi:sockets/udp@0.2.0", "[method]incoming-datagram-stream.receive", "iIi:"},
+    {"wasi:sockets/udp@0.2.0", "[method]outgoing-datagram-stream.check-send", "ii:"},
+    {"wasi:sockets/udp@0.2.0", "[method]outgoing-datagram-stream.send", "iiii:"},
+    {"wasi:sockets/ip-name-lookup@0.2.0", "resolve-addresses", "iiii:"},
+    {"wasi:sockets/ip-name-lookup@0.2.0", "[method]resolve-address-stream.resolve-next-address",
+     "ii:"},
+    {"wasi:sockets/ip-name-lookup@0.2.0", "[method]resolve-address-stream.subscribe", "i:i"},
 };
 
 TEST(WasiSignatures, MatchThePreview1AdapterImports) {
@@ -119,6 +144,12 @@ TEST(WasiSignatures, ResourcesTheAdapterDropsAreDefined) {
       {"wasi:filesystem/types@0.2.12", "directory-entry-stream"},
       {"wasi:cli/terminal-input@0.2.12", "terminal-input"},
       {"wasi:cli/terminal-output@0.2.12", "terminal-output"},
+      {"wasi:sockets/network@0.2.12", "network"},
+      {"wasi:sockets/tcp@0.2.12", "tcp-socket"},
+      {"wasi:sockets/udp@0.2.12", "udp-socket"},
+      {"wasi:sockets/udp@0.2.12", "incoming-datagram-stream"},
+      {"wasi:sockets/udp@0.2.12", "outgoing-datagram-stream"},
+      {"wasi:sockets/ip-name-lookup@0.2.12", "resolve-address-stream"},
   };
   for (const auto& [interface, name] : resources) {
     const component::HostResourceType* type = guest.host().find_resource(interface, name);

@@ -19,6 +19,85 @@ namespace sluice::wasi {
 using component::Err;
 using component::Ok;
 
+namespace {
+
+void count(egress::FlowCounters* flow, std::atomic<uint64_t> egress::FlowCounters::*counter,
+           uint64_t n) {
+  if (flow != nullptr) egress::FlowCounters::add(flow->*counter, n);
+}
+
+// Bytes the guest wrote that the kernel has not taken yet. A write may carry the whole permit
+// check-write handed out even when the socket's send buffer has less room, so the rest waits
+// here and is sent on the next check-write, flush or pollable wait. Shared by the connection
+// and the output stream's pollables, which flush it while the guest waits.
+class SendBuffer {
+ public:
+  SendBuffer(std::shared_ptr<HostFd> fd, egress::FlowCounters* flow)
+      : fd_(std::move(fd)), flow_(flow) {}
+
+  // Sends what the kernel takes now (counting it); remembers a failure. Once everything is
+  // sent, carries out a shutdown of the sending side the guest asked for.
+  void flush() {
+    while (error_ == 0 && sent_ < pending_.size()) {
+      size_t n = send_now({pending_.data() + sent_, pending_.size() - sent_});
+      if (n == 0) break;
+      sent_ += n;
+    }
+    if (sent_ == pending_.size()) {
+      pending_.clear();
+      sent_ = 0;
+      if (shutdown_requested_ && !shut_down_) {
+        ::shutdown(fd_->get(), SHUT_WR);
+        shut_down_ = true;
+      }
+    }
+  }
+
+  // tcp-socket.shutdown(send): bytes the guest already wrote still go out first, then the
+  // peer sees the end of the stream. Later writes fail as they would after shutdown(2).
+  void shutdown_when_flushed() {
+    shutdown_requested_ = true;
+    flush();
+  }
+
+  // Sends `bytes`, keeping whatever the kernel does not take now.
+  void write(std::span<const uint8_t> bytes) {
+    if (shutdown_requested_ && error_ == 0) error_ = EPIPE;
+    flush();
+    if (error_ == 0 && pending_.empty()) bytes = bytes.subspan(send_now(bytes));
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  }
+
+  bool empty() const { return pending_.empty(); }
+  int error() const { return error_; }
+  int fd() const { return fd_->get(); }
+
+ private:
+  // Bytes the kernel took (0 when it has no room or failed).
+  size_t send_now(std::span<const uint8_t> bytes) {
+    for (;;) {
+      ssize_t n = ::send(fd_->get(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n >= 0) {
+        count(flow_, &egress::FlowCounters::bytes_out, static_cast<uint64_t>(n));
+        return static_cast<size_t>(n);
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) error_ = errno;
+      return 0;
+    }
+  }
+
+  std::shared_ptr<HostFd> fd_;
+  egress::FlowCounters* flow_;
+  std::vector<uint8_t> pending_;
+  size_t sent_ = 0;  // prefix of pending_ already sent
+  int error_ = 0;
+  bool shutdown_requested_ = false;
+  bool shut_down_ = false;
+};
+
+}  // namespace
+
 // ---- the shared state of one connection -------------------------------------------------------
 
 // What the socket and its two streams share: the fd and the egress flow. Destroyed when the
@@ -27,11 +106,13 @@ using component::Ok;
 class TcpConnection {
  public:
   TcpConnection(std::shared_ptr<HostFd> fd, egress::Egress* egress, egress::FlowCounters* flow)
-      : fd_(std::move(fd)), egress_(egress), flow_(flow) {}
+      : fd_(fd), egress_(egress), flow_(flow), send_buffer_(std::make_shared<SendBuffer>(fd, flow)) {}
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
   ~TcpConnection() {
+    // Last chance for bytes still held in the host (the output stream was dropped unflushed).
+    send_buffer_->flush();
     if (flow_ != nullptr) {
       if (state_ == State::kConnecting) {
         egress_->connect_finished(flow_, false, ECANCELED);
@@ -55,6 +136,7 @@ class TcpConnection {
 
   const std::shared_ptr<HostFd>& fd() const { return fd_; }
   egress::FlowCounters* flow() const { return flow_; }
+  const std::shared_ptr<SendBuffer>& send_buffer() const { return send_buffer_; }
 
  private:
   enum class State { kConnecting, kEstablished, kFailed };
@@ -63,26 +145,38 @@ class TcpConnection {
     tcp_info info{};
     socklen_t length = sizeof info;
     if (::getsockopt(fd_->get(), IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return std::nullopt;
-    // Older kernels fill a shorter struct; fields past `length` stay zero.
+    // Linux counts sequence space, not payload: tcpi_bytes_acked includes our SYN and, once the
+    // peer acknowledged it, our FIN; tcpi_bytes_received includes the peer's FIN. Subtract them
+    // so the kernel's figures are payload bytes, comparable with ours. The TCP state says which
+    // FINs exist. Older kernels fill a shorter struct; fields past `length` stay zero.
+    // tcpi_state values (the kernel's net/tcp_states.h; no userspace header has both these and
+    // struct tcp_info without conflicts).
+    enum : uint8_t { kFinWait2 = 5, kTimeWait = 6, kClose = 7, kCloseWait = 8, kLastAck = 9, kClosing = 11 };
+    const uint8_t state = info.tcpi_state;
+    const bool our_fin_acked = state == kFinWait2 || state == kTimeWait || state == kClose;
+    // A socket still held open that gets the peer's FIN in FIN-WAIT-2 goes straight to CLOSE
+    // (tcp_fin -> tcp_time_wait -> tcp_done), so CLOSE means both FINs, barring a reset.
+    const bool peer_fin_received = state == kCloseWait || state == kLastAck || state == kClosing ||
+                                   state == kTimeWait || state == kClose;
+    uint64_t control_acked = (info.tcpi_bytes_acked > 0 ? 1 : 0) + (our_fin_acked ? 1 : 0);
     egress::KernelTcpCounters counters;
-    counters.bytes_acked = info.tcpi_bytes_acked;
+    counters.bytes_acked =
+        info.tcpi_bytes_acked >= control_acked ? info.tcpi_bytes_acked - control_acked : 0;
     counters.bytes_sent = info.tcpi_bytes_sent;
-    counters.bytes_received = info.tcpi_bytes_received;
+    counters.bytes_received = info.tcpi_bytes_received - (peer_fin_received && info.tcpi_bytes_received > 0 ? 1 : 0);
     return counters;
   }
 
   std::shared_ptr<HostFd> fd_;
   egress::Egress* egress_;
-  egress::FlowCounters* flow_;  // null: not an egress flow (an accepted connection)
+  // Null: nothing to count or report — an accepted (inbound) connection, or a connect allowed by
+  // a meter that counts nothing (Egress::decide_connect).
+  egress::FlowCounters* flow_;
+  std::shared_ptr<SendBuffer> send_buffer_;
   State state_ = State::kConnecting;
 };
 
 namespace {
-
-void count(egress::FlowCounters* flow, std::atomic<uint64_t> egress::FlowCounters::*counter,
-           uint64_t n) {
-  if (flow != nullptr) egress::FlowCounters::add(flow->*counter, n);
-}
 
 // ---- streams ----------------------------------------------------------------------------------
 
@@ -117,61 +211,6 @@ class TcpInputStream final : public InputStream {
   std::shared_ptr<TcpConnection> connection_;
 };
 
-// Bytes the guest wrote that the kernel has not taken yet. A write may carry the whole permit
-// check-write handed out even when the socket's send buffer has less room, so the rest waits
-// here and is sent on the next check-write, flush or pollable wait. Shared with the stream's
-// pollables, which flush it while the guest waits.
-class SendBuffer {
- public:
-  SendBuffer(std::shared_ptr<HostFd> fd, egress::FlowCounters* flow)
-      : fd_(std::move(fd)), flow_(flow) {}
-
-  // Sends what the kernel takes now (counting it); remembers a failure.
-  void flush() {
-    while (error_ == 0 && sent_ < pending_.size()) {
-      size_t n = send_now({pending_.data() + sent_, pending_.size() - sent_});
-      if (n == 0) break;
-      sent_ += n;
-    }
-    if (sent_ == pending_.size()) {
-      pending_.clear();
-      sent_ = 0;
-    }
-  }
-
-  // Sends `bytes`, keeping whatever the kernel does not take now.
-  void write(std::span<const uint8_t> bytes) {
-    flush();
-    if (error_ == 0 && pending_.empty()) bytes = bytes.subspan(send_now(bytes));
-    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
-  }
-
-  bool empty() const { return pending_.empty(); }
-  int error() const { return error_; }
-  int fd() const { return fd_->get(); }
-
- private:
-  // Bytes the kernel took (0 when it has no room or failed).
-  size_t send_now(std::span<const uint8_t> bytes) {
-    for (;;) {
-      ssize_t n = ::send(fd_->get(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n >= 0) {
-        count(flow_, &egress::FlowCounters::bytes_out, static_cast<uint64_t>(n));
-        return static_cast<size_t>(n);
-      }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) error_ = errno;
-      return 0;
-    }
-  }
-
-  std::shared_ptr<HostFd> fd_;
-  egress::FlowCounters* flow_;
-  std::vector<uint8_t> pending_;
-  size_t sent_ = 0;  // prefix of pending_ already sent
-  int error_ = 0;
-};
-
 class TcpOutputStream final : public OutputStream {
  public:
   // Permit handed out by check-write while nothing is buffered: at most this much can wait in
@@ -180,7 +219,7 @@ class TcpOutputStream final : public OutputStream {
 
   explicit TcpOutputStream(std::shared_ptr<TcpConnection> connection)
       : connection_(std::move(connection)),
-        buffer_(std::make_shared<SendBuffer>(connection_->fd(), connection_->flow())) {}
+        buffer_(connection_->send_buffer()) {}
 
   // Dropping the stream without a flush may lose what is still buffered (as WASI allows); a last
   // non-blocking attempt keeps the common case of a full kernel buffer from losing data needlessly.
@@ -464,10 +503,9 @@ std::unique_ptr<Pollable> TcpSocket::subscribe() {
 
 SocketResult<Unit> TcpSocket::shutdown(ShutdownType how) {
   if (state_ != State::kConnected) return Err(SocketErrorCode::kInvalidState);
-  int os_how = how == ShutdownType::kReceive ? SHUT_RD
-               : how == ShutdownType::kSend  ? SHUT_WR
-                                             : SHUT_RDWR;
-  if (::shutdown(fd_->get(), os_how) != 0) return Err(socket_error_from_errno(errno));
+  if (how != ShutdownType::kSend && ::shutdown(fd_->get(), SHUT_RD) != 0)
+    return Err(socket_error_from_errno(errno));
+  if (how != ShutdownType::kReceive) connection_->send_buffer()->shutdown_when_flushed();
   return Ok();
 }
 

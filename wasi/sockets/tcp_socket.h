@@ -78,6 +78,8 @@ class TcpSocket : public component::HostResource {
   // Ready when the pending start-* operation can finish (connect completed, a connection is
   // waiting to be accepted); ready at once in every other state.
   std::unique_ptr<Pollable> subscribe();
+  // Shutting down the sending side waits (without blocking the guest) for bytes the output
+  // stream still holds to reach the kernel, so none written before the shutdown are lost.
   SocketResult<Unit> shutdown(ShutdownType how);
 
  private:

@@ -114,10 +114,11 @@ SocketResult<UdpSocket::Streams> UdpSocket::stream(const std::optional<IpSocketA
     OsSocketAddress address = to_os(*remote);
     if (::connect(fd, address.get(), address.length) != 0) {
       int error_number = errno;
-      state_->egress->connect_finished(flow, false, error_number);
+      if (flow != nullptr) state_->egress->connect_finished(flow, false, error_number);
       return Err(socket_error_from_errno(error_number));
     }
-    state_->egress->connect_finished(flow, true, 0);
+    // A null flow (allowed by a meter that counts nothing) has nothing to report to.
+    if (flow != nullptr) state_->egress->connect_finished(flow, true, 0);
     if (state_->remote_flow != nullptr) state_->egress->flow_closed(state_->remote_flow, nullptr);
     state_->remote = remote;
     state_->remote_flow = flow;
@@ -128,7 +129,7 @@ SocketResult<UdpSocket::Streams> UdpSocket::stream(const std::optional<IpSocketA
     unspecified.sa_family = AF_UNSPEC;
     if (::connect(fd, &unspecified, sizeof unspecified) != 0 && errno != EAFNOSUPPORT)
       return Err(socket_error_from_errno(errno));
-    state_->egress->flow_closed(state_->remote_flow, nullptr);
+    if (state_->remote_flow != nullptr) state_->egress->flow_closed(state_->remote_flow, nullptr);
     state_->remote.reset();
     state_->remote_flow = nullptr;
   }

@@ -53,7 +53,8 @@ int main(int argc, char **argv) {
     for (;;) {
       size_t len = 0;
       int have = 0;
-      if ((err = ws_udp_receive(u.in, reply, sizeof reply, &len, NULL, &have))) fail("receive", err);
+      if ((err = ws_udp_receive(u.in, reply, sizeof reply, &len, NULL, &have)))
+        fail("receive", err);
       if (have) {
         got++;
         got_bytes += len;

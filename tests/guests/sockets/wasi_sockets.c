@@ -11,8 +11,9 @@
 
 #define IMPORT(module, name) __attribute__((import_module(module), import_name(name)))
 #define P(x) ((int32_t)(uintptr_t)(x))
-#define A12 int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, \
-            int32_t, int32_t, int32_t
+#define A12                                                                                 \
+  int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, \
+      int32_t, int32_t
 
 #define SOCK(n) "wasi:sockets/" n "@0.2.12"
 #define IO(n) "wasi:io/" n "@0.2.12"
@@ -109,19 +110,64 @@ extern int32_t w_subscribe_duration(int64_t ns);
 
 // ---- result layouts ---------------------------------------------------------------------------
 // result<_, error-code>: tag @0, code @1.
-typedef struct { uint8_t tag, code; } r_unit_ec;
+typedef struct {
+  uint8_t tag, code;
+} r_unit_ec;
 // result<handle, error-code> and result<tuple<h, h>, error-code>: tag @0, payload @4.
-typedef struct { uint8_t tag; uint8_t pad[3]; union { uint32_t h[2]; uint8_t code; } u; } r_h_ec;
+typedef struct {
+  uint8_t tag;
+  uint8_t pad[3];
+  union {
+    uint32_t h[2];
+    uint8_t code;
+  } u;
+} r_h_ec;
 // result<u64, error-code>: tag @0, payload @8.
-typedef struct { _Alignas(8) uint8_t tag; uint8_t pad[7]; union { uint64_t v; uint8_t code; } u; } r_u64_ec;
+typedef struct {
+  _Alignas(8) uint8_t tag;
+  uint8_t pad[7];
+  union {
+    uint64_t v;
+    uint8_t code;
+  } u;
+} r_u64_ec;
 // result<list<T>, error-code>: tag @0, ptr/len @4 (or code @4).
-typedef struct { uint8_t tag; uint8_t pad[3]; union { struct { uint32_t ptr, len; } l; uint8_t code; } u; } r_list_ec;
+typedef struct {
+  uint8_t tag;
+  uint8_t pad[3];
+  union {
+    struct {
+      uint32_t ptr, len;
+    } l;
+    uint8_t code;
+  } u;
+} r_list_ec;
 // stream-error: tag @0 (0 last-operation-failed(error), 1 closed), error handle @4.
-typedef struct { uint8_t tag; uint8_t pad[3]; uint32_t err; } stream_error;
+typedef struct {
+  uint8_t tag;
+  uint8_t pad[3];
+  uint32_t err;
+} stream_error;
 // result<_, stream-error> and result<list<u8>, stream-error>: tag @0, payload @4.
-typedef struct { uint8_t tag; uint8_t pad[3]; union { struct { uint32_t ptr, len; } l; stream_error e; } u; } r_se;
+typedef struct {
+  uint8_t tag;
+  uint8_t pad[3];
+  union {
+    struct {
+      uint32_t ptr, len;
+    } l;
+    stream_error e;
+  } u;
+} r_se;
 // result<u64, stream-error>: tag @0, payload @8.
-typedef struct { _Alignas(8) uint8_t tag; uint8_t pad[7]; union { uint64_t v; stream_error e; } u; } r_u64_se;
+typedef struct {
+  _Alignas(8) uint8_t tag;
+  uint8_t pad[7];
+  union {
+    uint64_t v;
+    stream_error e;
+  } u;
+} r_u64_se;
 
 _Static_assert(sizeof(r_h_ec) == 12, "r_h_ec");
 _Static_assert(sizeof(r_u64_ec) == 16, "r_u64_ec");
@@ -137,12 +183,27 @@ static int se(const stream_error *e) {
   return WS_STREAM_CLOSED;
 }
 
-static const char *const kNames[] = {
-    "unknown", "access-denied", "not-supported", "invalid-argument", "out-of-memory", "timeout",
-    "concurrency-conflict", "not-in-progress", "would-block", "invalid-state", "new-socket-limit",
-    "address-not-bindable", "address-in-use", "remote-unreachable", "connection-refused",
-    "connection-reset", "connection-aborted", "datagram-too-large", "name-unresolvable",
-    "temporary-resolver-failure", "permanent-resolver-failure"};
+static const char *const kNames[] = {"unknown",
+                                     "access-denied",
+                                     "not-supported",
+                                     "invalid-argument",
+                                     "out-of-memory",
+                                     "timeout",
+                                     "concurrency-conflict",
+                                     "not-in-progress",
+                                     "would-block",
+                                     "invalid-state",
+                                     "new-socket-limit",
+                                     "address-not-bindable",
+                                     "address-in-use",
+                                     "remote-unreachable",
+                                     "connection-refused",
+                                     "connection-reset",
+                                     "connection-aborted",
+                                     "datagram-too-large",
+                                     "name-unresolvable",
+                                     "temporary-resolver-failure",
+                                     "permanent-resolver-failure"};
 
 const char *ws_error_name(int err) {
   if (err == 0) return "ok";
@@ -167,8 +228,8 @@ int ws_parse_addr(const char *ip, uint16_t port, ws_addr *out) {
   if (!strchr(ip, ':')) {
     unsigned a, b, c, d;
     char tail;
-    if (sscanf(ip, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
-        c > 255 || d > 255)
+    if (sscanf(ip, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 || c > 255 ||
+        d > 255)
       return 1;
     out->v4[0] = (uint8_t)a, out->v4[1] = (uint8_t)b, out->v4[2] = (uint8_t)c,
     out->v4[3] = (uint8_t)d;
@@ -251,8 +312,17 @@ typedef struct {
   uint8_t tag;
   uint8_t pad[3];
   union {
-    struct { uint16_t port; uint8_t addr[4]; } v4;
-    struct { uint16_t port; uint16_t pad; uint32_t flow; uint16_t seg[8]; uint32_t scope; } v6;
+    struct {
+      uint16_t port;
+      uint8_t addr[4];
+    } v4;
+    struct {
+      uint16_t port;
+      uint16_t pad;
+      uint32_t flow;
+      uint16_t seg[8];
+      uint32_t scope;
+    } v6;
   } u;
 } mem_sockaddr;
 _Static_assert(sizeof(mem_sockaddr) == 32, "mem_sockaddr");
@@ -458,9 +528,9 @@ static const char *pattern_data(void) {
   return pattern;
 }
 
-static const char *const kPaths[] = {"write", "blocking-write-and-flush", "write-zeroes",
-                                     "blocking-write-zeroes-and-flush", "splice",
-                                     "blocking-splice"};
+static const char *const kPaths[] = {"write",        "blocking-write-and-flush",
+                                     "write-zeroes", "blocking-write-zeroes-and-flush",
+                                     "splice",       "blocking-splice"};
 
 int ws_is_write_path(const char *path) {
   for (size_t i = 0; i < sizeof kPaths / sizeof kPaths[0]; i++)
@@ -476,7 +546,7 @@ int ws_send_all(int32_t out, const char *path, const void *data, uint64_t len, i
   int repeat = 0;
   if (!bytes) bytes = pattern_data(), repeat = 1;
 #define SRC (repeat ? bytes + (sent % 26) : bytes + sent)
-#define MAXCHUNK(cap) (repeat ? (cap) - 26 : (cap))
+#define MAXCHUNK(cap) (repeat ? (cap)-26 : (cap))
   if (strcmp(path, "write") == 0 || strcmp(path, "write-zeroes") == 0) {
     int zeroes = path[5] == '-';
     while (sent < len && !err) {
@@ -574,7 +644,9 @@ int32_t ws_subscribe_duration(uint64_t ns) { return w_subscribe_duration((int64_
 uint64_t ws_now_ns(void) { return (uint64_t)w_now(); }
 
 size_t ws_poll(const int32_t *pollables, size_t n, uint32_t *ready, size_t cap) {
-  struct { uint32_t ptr, len; } r = {0, 0};
+  struct {
+    uint32_t ptr, len;
+  } r = {0, 0};
   w_poll(P(pollables), (int32_t)n, P(&r));
   const uint32_t *idx = (const uint32_t *)(uintptr_t)r.ptr;
   for (size_t i = 0; i < r.len && i < cap; i++) ready[i] = idx[i];
@@ -718,7 +790,10 @@ typedef struct {
     struct {
       uint8_t some, pad1;
       uint8_t family, pad2;
-      union { uint8_t v4[4]; uint16_t v6[8]; } a;
+      union {
+        uint8_t v4[4];
+        uint16_t v6[8];
+      } a;
     } o;
   } u;
 } r_next_addr;
