@@ -53,6 +53,8 @@ struct FlowCounters {
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> datagrams_out{0};
   std::atomic<uint64_t> datagrams_in{0};
+  // Set by the ledger that issued these counters, so it can recognise its own without a lookup.
+  const void* owner = nullptr;
 
   static void add(std::atomic<uint64_t>& counter, uint64_t n) {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

@@ -1,7 +1,9 @@
 #include "egress/ledger.h"
 
+#include <cstddef>
 #include <cstring>
 #include <tuple>
+#include <type_traits>
 
 #include "egress/ip_address.h"
 
@@ -48,7 +50,7 @@ FlowRecord* Ledger::open_flow(DestinationRecord* dest) {
   flow.destination = dest;
   flow.started_at = std::chrono::system_clock::now();
   flow.started = std::chrono::steady_clock::now();
-  flow_index_.emplace(&flow.counters, &flow);
+  flow.counters.owner = this;
   dest->flows.push_back(&flow);
   ++dest->attempts;
   return &flow;
@@ -63,7 +65,7 @@ FlowRecord* Ledger::count_datagram(DestinationRecord* dest, uint64_t bytes) {
       created.destination = dest;
       created.started_at = std::chrono::system_clock::now();
       created.started = std::chrono::steady_clock::now();
-      flow_index_.emplace(&created.counters, &created);
+      created.counters.owner = this;
       dest->flows.push_back(&created);
       dest->datagram_flow = &created;
     }
@@ -76,9 +78,12 @@ FlowRecord* Ledger::count_datagram(DestinationRecord* dest, uint64_t bytes) {
 }
 
 FlowRecord* Ledger::find_flow(const FlowCounters* counters) const {
-  std::lock_guard lock(mutex_);
-  auto it = flow_index_.find(counters);
-  return it == flow_index_.end() ? nullptr : it->second;
+  // O(1), no lock: counters this ledger issued are the first member of their FlowRecord
+  // (standard layout, so the two addresses are interconvertible), and carry this ledger as owner.
+  if (counters == nullptr || counters->owner != this) return nullptr;
+  static_assert(std::is_standard_layout_v<FlowRecord>);
+  static_assert(offsetof(FlowRecord, counters) == 0);
+  return reinterpret_cast<FlowRecord*>(const_cast<FlowCounters*>(counters));
 }
 
 void Ledger::connect_finished(FlowRecord* flow, bool established, int error) {

@@ -16,7 +16,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "egress/egress.h"
@@ -170,7 +169,6 @@ class Ledger {
   mutable std::mutex mutex_;
   std::map<Destination, std::unique_ptr<DestinationRecord>, KeyLess> destinations_;
   std::deque<FlowRecord> flows_;  // deque: growing never moves existing FlowCounters
-  std::unordered_map<const FlowCounters*, FlowRecord*> flow_index_;
   std::map<std::string, std::unique_ptr<DnsRecord>, std::less<>> dns_;
 };
 
