@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <functional>
 #include <iostream>
@@ -81,12 +82,12 @@ int guarded(const std::string& input, Body&& body) {
   }
 }
 
-std::vector<uint8_t> read_input(const std::string& path) {
-  try {
-    return sandbox::read_file_bytes(path);
-  } catch (const std::exception& e) {
-    throw FileReadError(e.what());
-  }
+// Fails early, with an I/O error rather than a parse error, when the input cannot be opened.
+void check_readable(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw FileReadError("cannot read " + path + ": it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileReadError("cannot read " + path + ": " + std::strerror(errno));
 }
 
 int exit_status_for(const sandbox::RunResult& result) {
@@ -184,7 +185,7 @@ unsigned long long parse_byte_size(const std::string& text) {
 
 int run_compile(const CompileCommand& command) {
   return guarded(command.input, [&] {
-    read_input(command.input);  // a clear I/O error before anything else
+    check_readable(command.input);  // a clear I/O error before anything else
     wasm_rt_init();
     ProgressLine progress(command.input);
     std::vector<uint8_t> file =
@@ -205,7 +206,7 @@ int run_run(const RunCommand& command) {
   // A guest writing to a closed pipe gets an error from its stream, not a dead host.
   signal(SIGPIPE, SIG_IGN);
   return guarded(command.input, [&] {
-    read_input(command.input);
+    check_readable(command.input);
     sandbox::SandboxLimits limits;
     limits.timeout_seconds = command.timeout_seconds;
     if (!command.max_memory.empty()) limits.max_memory_bytes = parse_byte_size(command.max_memory);

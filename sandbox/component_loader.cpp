@@ -39,9 +39,21 @@ void write_file_atomically(const std::filesystem::path& path, const std::vector<
 }  // namespace
 
 std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw std::runtime_error("cannot read " + path.string() + ": it is a directory");
+  }
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // One read of the whole file: components are megabytes (a JS agent is 12 MB).
+  std::streamoff size = in.tellg();
+  if (size < 0) throw std::runtime_error("cannot read " + path.string() + ": not a regular file");
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  return bytes;
 }
 
 LoadedComponent load_component(const std::filesystem::path& path, const ComponentLoadOptions& options) {

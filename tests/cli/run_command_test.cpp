@@ -206,6 +206,9 @@ TEST(RunCommand, MalformedInputIsRefusedClearly) {
   EXPECT_NE(core.err.find("jco new"), std::string::npos) << core.err;
   ProcessOutput missing = sluice({"run", (dir.path() / "nope.wasm").string()});
   EXPECT_EQ(missing.exit_status, 74) << missing.err;
+  ProcessOutput directory = sluice({"run", dir.path().string()});
+  EXPECT_EQ(directory.exit_status, 74) << directory.err;
+  EXPECT_NE(directory.err.find("is a directory"), std::string::npos) << directory.err;
 }
 
 TEST(CompileCommand, ArtifactRunsWithoutTheWasm) {
