@@ -43,6 +43,8 @@ using sluice::testing::closed_loopback_port;
 using sluice::testing::LoopbackSink;
 using sluice::testing::ProcessOutput;
 using sluice::testing::run_process;
+using sluice::testing::guest;
+using sluice::testing::TempDir;
 
 namespace {
 
@@ -50,23 +52,6 @@ const bool kIgnoreSigpipe = [] {
   signal(SIGPIPE, SIG_IGN);
   return true;
 }();
-
-std::string guest(const std::string &name) {
-  return std::string(SLUICE_GUEST_DIR) + "/" + name + ".wasm";
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sluice-egress-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path &path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string tcp_rule(uint16_t port) { return "tcp://127.0.0.1:" + std::to_string(port); }
 std::string udp_rule(uint16_t port) { return "udp://127.0.0.1:" + std::to_string(port); }

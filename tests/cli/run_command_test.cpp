@@ -16,6 +16,8 @@
 namespace fs = std::filesystem;
 using sluice::testing::ProcessOutput;
 using sluice::testing::run_process;
+using sluice::testing::guest;
+using sluice::testing::TempDir;
 
 namespace {
 
@@ -23,8 +25,6 @@ const bool kIgnoreSigpipe = [] {
   signal(SIGPIPE, SIG_IGN);
   return true;
 }();
-
-std::string guest(const std::string& name) { return std::string(SLUICE_GUEST_DIR) + "/" + name + ".wasm"; }
 
 // Every test shares one artifact cache inside the build tree, so a guest compiles once.
 std::vector<std::string> cache_env() {
@@ -35,19 +35,6 @@ ProcessOutput sluice(std::vector<std::string> args, const std::string& stdin_dat
   args.insert(args.begin(), SLUICE_BIN);
   return run_process(args, stdin_data, cache_env());
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sluice-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;

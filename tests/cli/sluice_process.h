@@ -1,6 +1,9 @@
 // Runs the sluice executable as a user would, capturing its output and exit status.
 #pragma once
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -15,5 +18,26 @@ struct ProcessOutput {
 // Runs `argv` with `stdin_data` on its standard input and `env` added to the environment.
 ProcessOutput run_process(const std::vector<std::string>& argv, const std::string& stdin_data = "",
                           const std::vector<std::string>& env = {});
+
+// A fresh directory under $TMPDIR, removed with everything in it when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The component built from tests/guests for `name`.
+inline std::string guest(const std::string& name) {
+  return std::string(SLUICE_GUEST_DIR) + "/" + name + ".wasm";
+}
 
 }  // namespace sluice::testing
