@@ -17,6 +17,8 @@
 #include <system_error>
 
 #include "cli/exit_codes.h"
+#include "cli/policy_reloader.h"
+#include "cli/policy_source.h"
 #include "cli/progress_line.h"
 #include "component/binary_reader.h"
 #include "component/host_interfaces.h"
@@ -24,7 +26,7 @@
 #include "egress/event_drain.h"
 #include "egress/flow_log.h"
 #include "egress/meter.h"
-#include "egress/outbound_rules.h"
+#include "egress/policy.h"
 #include "egress/report_json.h"
 #include "egress/summary_table.h"
 #include "engine/runtime/sluice_rt.h"
@@ -70,6 +72,9 @@ int guarded(const std::string& input, Body&& body) {
   } catch (const FileReadError& e) {
     report(e.what());
     return kExitIoError;
+  } catch (const PolicyFileError& e) {
+    report(std::string("bad --policy file: ") + e.what());
+    return kExitConfig;
   } catch (const egress::RuleSyntaxError& e) {
     report(e.what());
     return kExitUsage;
@@ -111,11 +116,9 @@ std::string new_sandbox_id() {
   return text;
 }
 
-egress::OutboundRules outbound_rules(const RunCommand& command) {
-  egress::OutboundRules rules;
-  for (const std::string& pattern : command.allow_outbound) rules.allow_outbound(pattern);
-  for (const std::string& pattern : command.allow_inbound) rules.allow_inbound(pattern);
-  return rules;
+PolicySource policy_source(const RunCommand& command) {
+  return PolicySource{command.policy_file, command.allow_outbound, command.deny_outbound,
+                      command.allow_inbound};
 }
 
 // The egress outputs of one run: the flow log streams while the guest runs (drained off the
@@ -205,7 +208,16 @@ int run_compile(const CompileCommand& command) {
 int run_run(const RunCommand& command) {
   // A guest writing to a closed pipe gets an error from its stream, not a dead host.
   signal(SIGPIPE, SIG_IGN);
+  PolicyReloader::block_reload_signal();
   return guarded(command.input, [&] {
+    const PolicySource source = policy_source(command);
+    egress::Policy policy = source.build();  // bad rules fail before any compiling
+    if (!command.metering && (policy.limits().bytes_out || policy.limits().bytes_out_per_destination ||
+                              policy.limits().concurrent_connections ||
+                              policy.limits().connections_per_second ||
+                              policy.limits().dns_lookups_per_second)) {
+      throw std::invalid_argument("--no-metering cannot enforce the policy's limits");
+    }
     check_readable(command.input);
     sandbox::SandboxLimits limits;
     limits.timeout_seconds = command.timeout_seconds;
@@ -245,15 +257,18 @@ int run_run(const RunCommand& command) {
     egress::MeterOptions meter_options;
     meter_options.sandbox_id = sandbox_id;
     meter_options.metering = command.metering;
-    egress::Meter meter(outbound_rules(command), meter_options);
+    egress::Meter meter(std::move(policy), meter_options);
     wasi_ctx.set_egress(&meter);
     EgressOutputs outputs(command, meter, sandbox_id);
+    std::optional<PolicyReloader> reloader;
+    reloader.emplace(source, meter, report);
 
     component::HostInterfaces host;
     wasi::add_wasi_to(host);
     sandbox::RunResult result = sandbox::run_command_component(
         *loaded.component, loaded.artifact->desc(), host, &wasi_ctx, limits);
     std::fflush(stdout);
+    reloader.reset();  // no reload once the guest has ended: the report shows one final state
     if (!result.message.empty()) report(result.message);
     try {
       outputs.finish(result);

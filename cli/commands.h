@@ -21,8 +21,10 @@ struct RunCommand {
   double timeout_seconds = 0;
   std::string max_memory;
   int opt_level = 2;
-  // Egress (issue 3): network is denied unless a rule allows it.
+  // Egress: network is denied unless a rule allows it (docs/policy.md).
+  std::string policy_file;
   std::vector<std::string> allow_outbound;
+  std::vector<std::string> deny_outbound;
   std::vector<std::string> allow_inbound;
   std::string egress_report;
   std::string egress_log;

@@ -33,9 +33,16 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--max-memory", run.max_memory, "Cap each linear memory, in bytes (K/M/G suffixes)");
   run_cmd->add_option("--opt-level", run.opt_level, "C optimisation level when compiling on demand")
       ->check(CLI::Range(0, 3));
+  run_cmd->add_option("--policy", run.policy_file,
+                      "Egress policy file (TOML): rules and limits; reloaded on SIGHUP or when it "
+                      "changes (docs/policy.md)");
   run_cmd->add_option("--allow-outbound", run.allow_outbound,
                       "Allow connections/datagrams/lookups: scheme://host:port, e.g. tcp://10.0.0.0/8:443, "
-                      "udp://*.example.com:53, *://[::1]:* (repeatable; default deny)")
+                      "udp://*.example.com:53, *://[::1]:*, tcp://public:443 (repeatable; default deny)")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--deny-outbound", run.deny_outbound,
+                      "Deny scheme://host:port even where an allow rule matches, e.g. *://metadata:*, "
+                      "*://private:* (repeatable)")
       ->allow_extra_args(false);
   run_cmd->add_option("--allow-inbound", run.allow_inbound, "Allow listening on scheme://host:port (repeatable)")
       ->allow_extra_args(false);

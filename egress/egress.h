@@ -8,6 +8,7 @@
 // a bounded ring drained off the guest's thread; counters are never dropped.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -22,6 +23,10 @@ namespace sluice::egress {
 enum class Transport : uint8_t { kTcp, kUdp };
 const char* to_string(Transport t);
 
+// Outbound: the guest connects or sends. Inbound: the guest listens, or accepted a connection.
+enum class Direction : uint8_t { kOutbound, kInbound };
+const char* to_string(Direction d);
+
 // An IPv4 or IPv6 address, normalised (IPv4-mapped IPv6 becomes IPv4).
 struct IpAddress {
   bool is_v6 = false;
@@ -33,17 +38,58 @@ struct IpAddress {
   bool operator==(const IpAddress& o) const { return is_v6 == o.is_v6 && bytes == o.bytes; }
 };
 
+// Where a flow goes. Outbound: the remote address and port, and the DNS name this sandbox
+// resolved to that address, if any (attribution; the meter fills it). Inbound (an accepted
+// connection): the peer's address and the local port it connected to.
 struct Destination {
   Transport transport = Transport::kTcp;
   IpAddress ip;
   uint16_t port = 0;
-  std::string name;  // the DNS name this sandbox resolved to `ip`, if any (attribution)
+  std::string name;
+  Direction direction = Direction::kOutbound;
 };
 
+// Why a decision came out as it did. Stable: reports and logs group denials by to_string(reason).
+enum class Reason : uint8_t {
+  kAllowedByRule,          // an allow rule matched and no deny rule did
+  kInboundAllowed,         // listening allowed by an inbound rule
+  kDeniedByRule,           // a deny rule matched (a deny beats every allow)
+  kNoAllowRule,            // default deny: no allow rule matches the destination
+  kNoNameRule,             // a DNS lookup of a name no allow rule names
+  kNoInboundRule,          // listening that no inbound rule allows
+  kNameTooLong,            // DNS-exfiltration guard: the whole name is too long
+  kLabelTooLong,           // DNS-exfiltration guard: one label is too long
+  kConnectionRate,         // limits: connection attempts per second
+  kConcurrentConnections,  // limits: open connections
+  kLookupRate,             // limits: DNS lookups per second
+  kByteQuota,              // limits: bytes out of the sandbox
+  kDestinationByteQuota,   // limits: bytes out to one destination
+};
+// "allowed-by-rule", "denied-by-rule", "no-allow-rule", ... (kebab-case, stable).
+const char* to_string(Reason reason);
+// One sentence for people: "no allow rule matches this destination".
+const char* describe(Reason reason);
+
+// A decision. `rule` names what decided: a rule's text as written ("tcp://10.0.0.0/8:*"), the
+// default ("default-deny") or a limit ("limits.connections_per_second"). It points into the
+// policy, which the meter keeps alive for the sandbox's lifetime (reloads included), or at a
+// static string: a Verdict is cheap to return and never allocates.
 struct Verdict {
   bool allowed = false;
-  std::string rule;    // the rule that decided ("tcp://127.0.0.1:*", "default-deny", ...)
-  std::string reason;  // why, for the guest-facing log and the report
+  Reason reason = Reason::kNoAllowRule;
+  std::string_view rule;
+};
+
+// The byte quotas of one sandbox (policy limits bytes_out and bytes_out_per_destination). Owned
+// by the meter; the limits change only on a policy reload. Bytes are charged when the guest hands
+// them to the host (written into a stream's send buffer, or sent as a datagram), before the
+// kernel sees them, so no byte past a quota ever leaves the host. Written by the guest thread
+// only (charges), read anywhere: relaxed atomics, no read-modify-write.
+struct ByteQuota {
+  static constexpr uint64_t kUnlimited = UINT64_MAX;
+  std::atomic<uint64_t> limit{kUnlimited};                  // total bytes out
+  std::atomic<uint64_t> per_destination_limit{kUnlimited};  // bytes out to one destination
+  std::atomic<uint64_t> charged{0};                         // total charged so far
 };
 
 // Counters of one flow (a TCP connection, or a UDP socket's traffic to one destination).
@@ -55,9 +101,38 @@ struct FlowCounters {
   std::atomic<uint64_t> datagrams_in{0};
   // Set by the ledger that issued these counters, so it can recognise its own without a lookup.
   const void* owner = nullptr;
+  // Quotas: null when the policy has none (then sending costs nothing extra).
+  ByteQuota* quota = nullptr;
+  std::atomic<uint64_t>* destination_charged = nullptr;  // this destination's bytes charged
 
   static void add(std::atomic<uint64_t>& counter, uint64_t n) {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  // How many more bytes this flow may hand to the kernel under the quotas.
+  uint64_t send_allowance() const {
+    if (quota == nullptr) return ByteQuota::kUnlimited;
+    return std::min(remaining(quota->limit, quota->charged),
+                    remaining(quota->per_destination_limit, *destination_charged));
+  }
+  // Which quota binds when send_allowance() is 0.
+  bool destination_quota_binds() const {
+    return quota != nullptr &&
+           remaining(quota->per_destination_limit, *destination_charged) <
+               remaining(quota->limit, quota->charged);
+  }
+  // Charges `n` bytes (at most send_allowance()) against the quotas.
+  void charge(uint64_t n) {
+    if (quota == nullptr) return;
+    add(quota->charged, n);
+    add(*destination_charged, n);
+  }
+
+ private:
+  static uint64_t remaining(const std::atomic<uint64_t>& limit, const std::atomic<uint64_t>& used) {
+    const uint64_t l = limit.load(std::memory_order_relaxed);
+    const uint64_t u = used.load(std::memory_order_relaxed);
+    return l > u ? l - u : 0;
   }
 };
 
@@ -70,36 +145,52 @@ struct KernelTcpCounters {
 
 // One sandbox's egress: policy decisions, the ledger, and events. Created by the embedder,
 // reached by socket code through the WASI context. Implemented in egress/ (meter.cpp etc.).
+//
+// Flow lifetime: counters handed out by decide_connect / decide_datagram / accepted stay valid
+// until the caller reports the flow's end (connect_finished with a failure, or flow_closed);
+// the caller must not touch them afterwards (the record is reused).
 class Egress {
  public:
   virtual ~Egress() = default;
 
-  // A TCP connect or a UDP socket binding a remote: decided before the OS sees anything.
+  // A TCP connect or a UDP socket binding a remote: decided before the OS sees anything. The
+  // meter attributes the destination's name itself (Destination::name may be left empty).
   // Counts an attempt (allowed) or a denial (with the verdict's rule and reason). When allowed,
-  // returns counters for the flow, owned by the ledger and valid for the sandbox's lifetime.
-  // `*flow` is null when denied, and also when allowed by a meter that counts nothing (the
-  // benchmark's metering-off mode): callers skip their adds on a null flow.
+  // `*flow` is the flow's counters. `*flow` is null when denied, and also when allowed by a
+  // meter that counts nothing (the benchmark's metering-off mode): callers skip their adds on
+  // a null flow.
   virtual Verdict decide_connect(const Destination& dest, FlowCounters** flow) = 0;
-  // The outcome of an allowed connect: established, or failed with an errno.
+  // A connect or datagram the socket layer refuses as malformed anyway (an IPv4-mapped or
+  // unspecified remote address, a family that does not match the socket, port 0). The policy
+  // judges it all the same and a denial is counted as for decide_connect, so odd spellings of a
+  // denied address are counted, not silently dropped; an allowed one counts nothing (nothing
+  // will leave). The guest sees access-denied for a denial, else the socket's own error.
+  virtual Verdict decide_malformed(const Destination& dest) = 0;
+  // The outcome of an allowed connect: established, or failed with an errno (which ends it).
   virtual void connect_finished(FlowCounters* flow, bool established, int error) = 0;
   // The flow ended (socket dropped / shut down). tcp_info when the kernel provided it.
   virtual void flow_closed(FlowCounters* flow, const KernelTcpCounters* kernel) = 0;
 
-  // A UDP datagram to `dest` (unconnected send). Counts it against its flow when allowed (the
-  // meter already added the datagram and its bytes: callers do not add them again). `*flow` is
-  // that destination's flow, for counting replies; null as for decide_connect.
+  // A UDP datagram of `bytes` to `dest` (unconnected send). Decides, and when allowed counts
+  // and charges it against its flow (callers do not add it again). `*flow` is that
+  // destination's flow, for counting replies; null as for decide_connect.
   virtual Verdict decide_datagram(const Destination& dest, uint64_t bytes, FlowCounters** flow) = 0;
+
+  // A send refused because a byte quota is used up (FlowCounters::send_allowance() was too
+  // small): counted as a denial of the flow's destination, with an event naming the limit.
+  virtual Verdict quota_refused(FlowCounters* flow) = 0;
 
   // A DNS lookup of `name` (before it is resolved), then its result. Resolved addresses are
   // remembered (bounded, with expiry) so later connects to them carry the name.
   virtual Verdict decide_lookup(std::string_view name) = 0;
   virtual void lookup_finished(std::string_view name, const std::vector<IpAddress>& addresses,
                                int error) = 0;
-  // The name this sandbox last resolved to `ip` (empty if none): fills Destination::name.
-  virtual std::string name_for(const IpAddress& ip) const = 0;
 
-  // Listening sockets (ingress): allowed only with --allow-inbound.
+  // Listening sockets: allowed only by inbound rules. Counted per local address and port.
   virtual Verdict decide_listen(Transport transport, const IpAddress& ip, uint16_t port) = 0;
+  // A connection accepted by an allowed listener: from `peer` to local port `local_port`.
+  // Returns its counters (null when metering is off); end it with flow_closed.
+  virtual FlowCounters* accepted(Transport transport, const IpAddress& peer, uint16_t local_port) = 0;
 };
 
 }  // namespace sluice::egress

@@ -23,28 +23,36 @@ struct Event {
   enum class Kind : uint8_t {
     kAttempt,      // allowed connect handed to the OS
     kEstablished,
-    kFailed,       // connect failed: `error`
-    kDenied,       // connect or datagram denied by policy
+    kFailed,       // connect failed: `error`, `rule`, `start_ns` (it ends the flow: no kClosed)
+    kDenied,       // connect, datagram or send (quota) denied by policy: `reason`, `rule`
+    kAccepted,     // inbound connection accepted by a listener
     kClosed,       // flow ended: totals, start, duration
-    kDnsLookup,    // allowed lookup finished: `addresses`, `error`
+    kDnsLookup,    // allowed lookup finished: `addresses`, `error` (an EAI code)
     kDnsDenied,
+    kListen,       // listen allowed or denied: `listen_*`, `reason`, `rule`
   };
 
   Kind kind = Kind::kAttempt;
+  Reason reason = Reason::kAllowedByRule;
   int error = 0;
   uint32_t addresses = 0;
-  // Ledger records (immutable parts only are read by consumers); one of the two is set.
+  // Ledger records (immutable parts only are read by consumers); one of the two is set, except
+  // for kListen, which carries its address itself.
   const DestinationRecord* destination = nullptr;
   const DnsRecord* dns = nullptr;
-  // The rule that decided; points into the meter's rules or a static string.
-  const std::string* rule = nullptr;
-  std::chrono::system_clock::time_point at;     // when it happened (kClosed: the end)
-  std::chrono::system_clock::time_point start;  // kClosed: when the flow was opened
-  std::chrono::nanoseconds duration{0};         // kClosed: steady-clock duration
+  // What decided (a rule's text, a limit or "default-deny"): points into a policy the meter
+  // keeps alive, or at a static string.
+  std::string_view rule;
+  int64_t at_ns = 0;     // steady clock (timestamp.h) when it happened (kClosed: the end)
+  int64_t start_ns = 0;  // kClosed: when the flow was opened
   uint64_t bytes_out = 0;
   uint64_t bytes_in = 0;
   uint64_t datagrams_out = 0;
   uint64_t datagrams_in = 0;
+  // kListen
+  Transport listen_transport = Transport::kTcp;
+  uint16_t listen_port = 0;
+  IpAddress listen_ip;
 };
 
 class EventRing {

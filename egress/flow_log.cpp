@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "egress/outbound_rules.h"
 #include "egress/timestamp.h"
 
 namespace sluice::egress {
@@ -15,48 +14,66 @@ namespace {
 
 using nlohmann::json;
 
-json text_or_null(const std::string* text) { return text && !text->empty() ? json(*text) : json(nullptr); }
+json text_or_null(std::string_view text) { return text.empty() ? json(nullptr) : json(text); }
 
 json error_or_null(int error) { return error ? json(errno_name(error)) : json(nullptr); }
 
+// Records a flow (a closed connection or datagram flow, or a failed connect: ACCEPT) or a
+// denial (REJECT).
 json flow_line(std::string_view sandbox_id, const Event& e) {
   const DestinationRecord& d = *e.destination;
-  const bool closed = e.kind == Event::Kind::kClosed;
-  const auto start = closed ? e.start : e.at;
+  const bool closed = e.kind == Event::Kind::kClosed || e.kind == Event::Kind::kFailed;
+  const int64_t start = closed ? e.start_ns : e.at_ns;
   return {
-      {"ts", rfc3339(e.at)},
+      {"ts", rfc3339(wall_time_of(e.at_ns))},
       {"sandbox", sandbox_id},
       {"type", "flow"},
+      {"direction", to_string(d.key.direction)},
       {"transport", to_string(d.key.transport)},
       {"dst_ip", d.key.ip.to_string()},
       {"dst_port", d.key.port},
-      {"dst_name", text_or_null(&d.key.name)},
+      {"dst_name", text_or_null(d.key.name)},
       {"action", closed ? "ACCEPT" : "REJECT"},
-      {"rule", e.rule ? *e.rule : d.rule},
-      {"reason", d.reason},
+      {"rule", text_or_null(e.rule)},
+      {"reason", closed ? json(nullptr) : json(to_string(e.reason))},
       {"error", error_or_null(e.error)},
       {"bytes_out", e.bytes_out},
       {"bytes_in", e.bytes_in},
       {"packets_out", e.datagrams_out},
       {"packets_in", e.datagrams_in},
-      {"start", rfc3339(start)},
-      {"end", rfc3339(e.at)},
-      {"duration_ms", closed ? std::chrono::duration<double, std::milli>(e.duration).count() : 0.0},
+      {"start", rfc3339(wall_time_of(start))},
+      {"end", rfc3339(wall_time_of(e.at_ns))},
+      {"duration_ms", closed ? static_cast<double>(e.at_ns - e.start_ns) / 1e6 : 0.0},
   };
 }
 
 json dns_line(std::string_view sandbox_id, const Event& e) {
   const bool denied = e.kind == Event::Kind::kDnsDenied;
   return {
-      {"ts", rfc3339(e.at)},
+      {"ts", rfc3339(wall_time_of(e.at_ns))},
       {"sandbox", sandbox_id},
       {"type", "dns"},
       {"dst_name", e.dns->name},
       {"action", denied ? "REJECT" : "ACCEPT"},
       {"rule", text_or_null(e.rule)},
-      {"reason", std::string(denied ? kReasonNoNameRule : kReasonAllowed)},
+      {"reason", denied ? json(to_string(e.reason)) : json(nullptr)},
       {"addresses", e.addresses},
-      {"error", error_or_null(e.error)},
+      {"error", e.error ? json(eai_name(e.error)) : json(nullptr)},
+  };
+}
+
+json listen_line(std::string_view sandbox_id, const Event& e) {
+  const bool allowed = e.reason == Reason::kInboundAllowed;
+  return {
+      {"ts", rfc3339(wall_time_of(e.at_ns))},
+      {"sandbox", sandbox_id},
+      {"type", "listen"},
+      {"transport", to_string(e.listen_transport)},
+      {"local_ip", e.listen_ip.to_string()},
+      {"local_port", e.listen_port},
+      {"action", allowed ? "ACCEPT" : "REJECT"},
+      {"rule", text_or_null(e.rule)},
+      {"reason", allowed ? json(nullptr) : json(to_string(e.reason))},
   };
 }
 
@@ -66,6 +83,7 @@ std::string flow_log_line(std::string_view sandbox_id, const Event& e) {
   json line;
   switch (e.kind) {
     case Event::Kind::kClosed:
+    case Event::Kind::kFailed:  // a failed connect has no kClosed event: this is its record
     case Event::Kind::kDenied:
       if (!e.destination) return {};
       line = flow_line(sandbox_id, e);
@@ -74,6 +92,9 @@ std::string flow_log_line(std::string_view sandbox_id, const Event& e) {
     case Event::Kind::kDnsDenied:
       if (!e.dns) return {};
       line = dns_line(sandbox_id, e);
+      break;
+    case Event::Kind::kListen:
+      line = listen_line(sandbox_id, e);
       break;
     default:
       return {};

@@ -5,8 +5,9 @@
 //    "rule","reason","error","bytes_out","bytes_in","packets_out","packets_in","start","end","duration_ms"}
 //   {"ts","sandbox","type":"dns","dst_name","action","rule","reason","addresses","error"}
 //
-// A flow line is written when a flow closes (ACCEPT, with totals) or a connect/datagram is denied
-// (REJECT, zero bytes, start = end = ts). "packets" are datagrams (0 for TCP: we do not see
+// A flow line is written when a flow closes (ACCEPT, with totals), when an allowed connect fails
+// (ACCEPT, zero bytes, "error" set) or a connect/datagram/send is denied (REJECT, zero bytes,
+// start = end = ts). "packets" are datagrams (0 for TCP: we do not see
 // segments). "error" is an errno name or null. See docs/egress-report.md.
 #pragma once
 
@@ -19,7 +20,7 @@
 namespace sluice::egress {
 
 // The line for `event` (no trailing newline), or "" when the event is not a flow record
-// (attempt, established, failed: those show up in the closing record).
+// (attempt, established, accepted: those show up in the closing record).
 std::string flow_log_line(std::string_view sandbox_id, const Event& event);
 
 // Appends lines to a file; a sink for EventDrain / EventRing::drain.

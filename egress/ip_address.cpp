@@ -27,6 +27,10 @@ const char* to_string(Transport t) {
   return "?";
 }
 
+const char* to_string(Direction d) {
+  return d == Direction::kInbound ? "inbound" : "outbound";
+}
+
 IpAddress IpAddress::v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   IpAddress ip;
   ip.bytes[0] = a;

@@ -1,9 +1,12 @@
 #include "egress/ledger.h"
 
+#include <netdb.h>
+
 #include <cstddef>
 #include <cstring>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 
 #include "egress/ip_address.h"
 
@@ -14,61 +17,141 @@ std::string errno_name(int error) {
   return "E" + std::to_string(error);
 }
 
+std::string eai_name(int error) {
+  switch (error) {
+    case EAI_AGAIN: return "EAI_AGAIN";
+    case EAI_BADFLAGS: return "EAI_BADFLAGS";
+    case EAI_FAIL: return "EAI_FAIL";
+    case EAI_FAMILY: return "EAI_FAMILY";
+    case EAI_MEMORY: return "EAI_MEMORY";
+    case EAI_NONAME: return "EAI_NONAME";
+    case EAI_SERVICE: return "EAI_SERVICE";
+    case EAI_SOCKTYPE: return "EAI_SOCKTYPE";
+    case EAI_SYSTEM: return "EAI_SYSTEM";
+    case EAI_OVERFLOW: return "EAI_OVERFLOW";
+#ifdef EAI_NODATA
+    case EAI_NODATA: return "EAI_NODATA";
+#endif
+#ifdef EAI_ADDRFAMILY
+    case EAI_ADDRFAMILY: return "EAI_ADDRFAMILY";
+#endif
+  }
+  return "EAI" + std::to_string(error);
+}
+
+namespace {
+
+void add_denial(std::vector<DenialCount>& denials, const Verdict& verdict) {
+  for (DenialCount& d : denials) {
+    if (d.reason == verdict.reason && d.rule == verdict.rule) {
+      ++d.count;
+      return;
+    }
+  }
+  denials.push_back({verdict.rule, verdict.reason, 1});
+}
+
+uint64_t denial_total(const std::vector<DenialCount>& denials) {
+  uint64_t total = 0;
+  for (const DenialCount& d : denials) total += d.count;
+  return total;
+}
+
+std::vector<DestinationSummary::Denial> copy_denials(const std::vector<DenialCount>& denials) {
+  std::vector<DestinationSummary::Denial> out;
+  out.reserve(denials.size());
+  for (const DenialCount& d : denials) out.push_back({std::string(d.rule), d.reason, d.count});
+  return out;
+}
+
+void add_totals(FlowTotals& into, const FlowCounters& c) {
+  into.bytes_out += c.bytes_out.load(std::memory_order_relaxed);
+  into.bytes_in += c.bytes_in.load(std::memory_order_relaxed);
+  into.datagrams_out += c.datagrams_out.load(std::memory_order_relaxed);
+  into.datagrams_in += c.datagrams_in.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
+uint64_t DestinationRecord::denied() const { return denial_total(denials); }
+
 bool Ledger::KeyLess::operator()(const Destination& a, const Destination& b) const {
+  if (a.direction != b.direction) return a.direction < b.direction;
   if (a.transport != b.transport) return a.transport < b.transport;
   if (!(a.ip == b.ip)) return ip_less(a.ip, b.ip);
   return std::tie(a.port, a.name) < std::tie(b.port, b.name);
 }
 
-DestinationRecord* Ledger::destination(const Destination& dest, const Verdict& verdict) {
+bool Ledger::ListenKeyLess::operator()(const ListenRecord* a, const ListenRecord* b) const {
+  if (a->transport != b->transport) return a->transport < b->transport;
+  if (!(a->ip == b->ip)) return ip_less(a->ip, b->ip);
+  return a->port < b->port;
+}
+
+DestinationRecord* Ledger::destination(const Destination& dest) {
   std::lock_guard lock(mutex_);
   auto it = destinations_.find(dest);
   if (it != destinations_.end()) return it->second.get();
   if (destinations_.size() - overflow_records_ < max_destinations_) {
-    return destinations_.emplace(dest, std::make_unique<DestinationRecord>(dest, verdict))
-        .first->second.get();
+    return destinations_.emplace(dest, std::make_unique<DestinationRecord>(dest)).first->second.get();
   }
-  const Destination other{dest.transport, IpAddress{}, 0,
-                          std::string(verdict.allowed ? kOtherAllowed : kOtherDenied)};
+  Destination other{dest.transport, IpAddress{}, 0, std::string(kOtherDestinations), dest.direction};
   it = destinations_.find(other);
   if (it == destinations_.end()) {
-    const Verdict various{verdict.allowed, std::string(kVarious), std::string(kVarious)};
-    it = destinations_.emplace(other, std::make_unique<DestinationRecord>(other, various)).first;
+    it = destinations_.emplace(other, std::make_unique<DestinationRecord>(other)).first;
     ++overflow_records_;
   }
   return it->second.get();
 }
 
-void Ledger::count_denied(DestinationRecord* dest) {
+void Ledger::count_denied(DestinationRecord* dest, const Verdict& verdict) {
   std::lock_guard lock(mutex_);
-  ++dest->denied;
+  add_denial(dest->denials, verdict);
 }
 
-FlowRecord* Ledger::open_flow(DestinationRecord* dest) {
+FlowRecord* Ledger::new_flow(DestinationRecord* dest, const Verdict& verdict, int64_t now_ns) {
+  FlowRecord* flow;
+  if (!free_flows_.empty()) {
+    flow = free_flows_.back();
+    free_flows_.pop_back();
+    FlowCounters& c = flow->counters;
+    c.bytes_out.store(0, std::memory_order_relaxed);
+    c.bytes_in.store(0, std::memory_order_relaxed);
+    c.datagrams_out.store(0, std::memory_order_relaxed);
+    c.datagrams_in.store(0, std::memory_order_relaxed);
+  } else {
+    flow = &flow_storage_.emplace_back();
+    flow->counters.owner = this;
+  }
+  flow->counters.quota = nullptr;
+  flow->counters.destination_charged = &dest->quota_charged;
+  flow->destination = dest;
+  flow->rule = verdict.rule;
+  flow->started_ns = now_ns;
+  flow->error = 0;
+  flow->open = true;
+  flow->connection = false;
+  flow->prev_open = nullptr;
+  flow->next_open = open_head_;
+  if (open_head_) open_head_->prev_open = flow;
+  open_head_ = flow;
+  ++open_count_;
+  dest->allowed_by = verdict.rule;
+  return flow;
+}
+
+FlowRecord* Ledger::open_flow(DestinationRecord* dest, const Verdict& verdict, int64_t now_ns) {
   std::lock_guard lock(mutex_);
-  FlowRecord& flow = flows_.emplace_back();
-  flow.destination = dest;
-  flow.started_at = std::chrono::system_clock::now();
-  flow.started = std::chrono::steady_clock::now();
-  flow.counters.owner = this;
-  dest->flows.push_back(&flow);
   ++dest->attempts;
-  return &flow;
+  return new_flow(dest, verdict, now_ns);
 }
 
-FlowRecord* Ledger::count_datagram(DestinationRecord* dest, uint64_t bytes) {
+FlowRecord* Ledger::count_datagram(DestinationRecord* dest, const Verdict& verdict,
+                                   uint64_t bytes, int64_t now_ns) {
   FlowRecord* flow = nullptr;
   {
     std::lock_guard lock(mutex_);
-    if (!dest->datagram_flow) {
-      FlowRecord& created = flows_.emplace_back();
-      created.destination = dest;
-      created.started_at = std::chrono::system_clock::now();
-      created.started = std::chrono::steady_clock::now();
-      created.counters.owner = this;
-      dest->flows.push_back(&created);
-      dest->datagram_flow = &created;
-    }
+    if (!dest->datagram_flow) dest->datagram_flow = new_flow(dest, verdict, now_ns);
     flow = dest->datagram_flow;
   }
   // Counters are the guest thread's to write; no lock needed, same as the socket's own adds.
@@ -96,30 +179,51 @@ void Ledger::connect_finished(FlowRecord* flow, bool established, int error) {
   }
 }
 
-bool Ledger::close_flow(FlowRecord* flow, const KernelTcpCounters* kernel) {
+bool Ledger::close_flow(FlowRecord* flow, const KernelTcpCounters* kernel, FlowTotals* final,
+                        int64_t* started_ns) {
   std::lock_guard lock(mutex_);
-  if (flow->closed) return false;
-  flow->closed = true;
+  if (!flow->open) return false;
+  DestinationRecord* dest = flow->destination;
+  FlowTotals totals;
+  add_totals(totals, flow->counters);
   if (kernel) {
-    KernelTotals& k = flow->destination->kernel;
+    KernelTotals& k = dest->kernel;
     k.bytes_acked += kernel->bytes_acked;
     k.bytes_sent += kernel->bytes_sent;
     k.bytes_received += kernel->bytes_received;
     ++k.connections_checked;
-    const uint64_t out = flow->counters.bytes_out.load(std::memory_order_relaxed);
-    const uint64_t in = flow->counters.bytes_in.load(std::memory_order_relaxed);
-    if (out != kernel->bytes_acked || in != kernel->bytes_received) k.mismatch = true;
+    if (totals.bytes_out != kernel->bytes_acked || totals.bytes_in != kernel->bytes_received) {
+      k.mismatch = true;
+    }
   }
+  dest->closed.bytes_out += totals.bytes_out;
+  dest->closed.bytes_in += totals.bytes_in;
+  dest->closed.datagrams_out += totals.datagrams_out;
+  dest->closed.datagrams_in += totals.datagrams_in;
+  if (dest->datagram_flow == flow) dest->datagram_flow = nullptr;
+  if (final) *final = totals;
+  if (started_ns) *started_ns = flow->started_ns;
+
+  flow->open = false;
+  if (flow->prev_open) flow->prev_open->next_open = flow->next_open;
+  else open_head_ = flow->next_open;
+  if (flow->next_open) flow->next_open->prev_open = flow->prev_open;
+  --open_count_;
+  free_flows_.push_back(flow);
   return true;
 }
 
-std::vector<FlowRecord*> Ledger::open_flows() {
+std::vector<FlowRecord*> Ledger::open_flows() const {
   std::lock_guard lock(mutex_);
   std::vector<FlowRecord*> open;
-  for (FlowRecord& flow : flows_) {
-    if (!flow.closed) open.push_back(&flow);
-  }
+  open.reserve(open_count_);
+  for (FlowRecord* flow = open_head_; flow; flow = flow->next_open) open.push_back(flow);
   return open;
+}
+
+std::size_t Ledger::open_flow_count() const {
+  std::lock_guard lock(mutex_);
+  return open_count_;
 }
 
 DnsRecord* Ledger::dns_record(std::string_view name) {
@@ -133,10 +237,15 @@ DnsRecord* Ledger::dns_record(std::string_view name) {
       .first->second.get();
 }
 
-DnsRecord* Ledger::count_lookup(std::string_view name, bool denied) {
+DnsRecord* Ledger::count_lookup(std::string_view name, const Verdict& verdict) {
   std::lock_guard lock(mutex_);
   DnsRecord* record = dns_record(name);
-  ++(denied ? record->denied : record->lookups);
+  if (verdict.allowed) {
+    ++record->lookups;
+  } else {
+    ++record->denied;
+    add_denial(record->denials, verdict);
+  }
   return record;
 }
 
@@ -145,36 +254,75 @@ DnsRecord* Ledger::lookup_finished(std::string_view name, uint64_t addresses, in
   DnsRecord* record = dns_record(name);
   if (error != 0) {
     ++record->failed;
+    ++record->errors[eai_name(error)];
   } else {
     record->addresses += addresses;
   }
   return record;
 }
 
+void Ledger::count_listen(Transport transport, const IpAddress& ip, uint16_t port,
+                          const Verdict& verdict) {
+  std::lock_guard lock(mutex_);
+  ListenRecord* record = nullptr;
+  for (auto& r : listens_) {  // a guest listens on a handful of addresses: a scan is fine
+    if (r->transport == transport && r->ip == ip && r->port == port) record = r.get();
+  }
+  if (!record) {
+    if (listens_.size() >= max_destinations_) return;  // bounded like destinations
+    listens_.push_back(std::make_unique<ListenRecord>());
+    record = listens_.back().get();
+    record->transport = transport;
+    record->ip = ip;
+    record->port = port;
+  }
+  if (verdict.allowed) {
+    ++record->allowed;
+    record->allowed_by = verdict.rule;
+  } else {
+    add_denial(record->denials, verdict);
+  }
+}
+
 LedgerSnapshot Ledger::snapshot() const {
   std::lock_guard lock(mutex_);
+  // Open flows' live counters, by destination.
+  std::unordered_map<const DestinationRecord*, FlowTotals> live;
+  for (const FlowRecord* flow = open_head_; flow; flow = flow->next_open) {
+    add_totals(live[flow->destination], flow->counters);
+  }
+
   LedgerSnapshot snap;
   LedgerTotals& t = snap.totals;
   for (const auto& [key, record] : destinations_) {
     DestinationSummary d;
     d.key = record->key;
-    d.allowed = record->allowed;
-    d.rule = record->rule;
-    d.reason = record->reason;
+    d.allowed_by = std::string(record->allowed_by);
     d.attempts = record->attempts;
     d.established = record->established;
-    d.denied = record->denied;
+    d.denied = record->denied();
+    d.denials = copy_denials(record->denials);
     d.failed = record->failed;
     d.kernel = record->kernel;
-    for (const FlowRecord* flow : record->flows) {
-      d.bytes_sent += flow->counters.bytes_out.load(std::memory_order_relaxed);
-      d.bytes_received += flow->counters.bytes_in.load(std::memory_order_relaxed);
-      d.datagrams_sent += flow->counters.datagrams_out.load(std::memory_order_relaxed);
-      d.datagrams_received += flow->counters.datagrams_in.load(std::memory_order_relaxed);
+    FlowTotals bytes = record->closed;
+    if (auto it = live.find(record.get()); it != live.end()) {
+      bytes.bytes_out += it->second.bytes_out;
+      bytes.bytes_in += it->second.bytes_in;
+      bytes.datagrams_out += it->second.datagrams_out;
+      bytes.datagrams_in += it->second.datagrams_in;
     }
-    t.connections_attempted += d.attempts;
-    t.connections_established += d.established;
-    for (const auto& [name, count] : d.failed) t.connections_failed += count;
+    d.bytes_sent = bytes.bytes_out;
+    d.bytes_received = bytes.bytes_in;
+    d.datagrams_sent = bytes.datagrams_out;
+    d.datagrams_received = bytes.datagrams_in;
+
+    if (key.direction == Direction::kOutbound) {
+      t.connections_attempted += d.attempts;
+      t.connections_established += d.established;
+      for (const auto& [name, count] : d.failed) t.connections_failed += count;
+    } else {
+      t.connections_accepted += d.attempts;
+    }
     t.connections_denied += d.denied;
     if (key.transport == Transport::kTcp) {
       t.bytes_sent += d.bytes_sent;
@@ -188,9 +336,20 @@ LedgerSnapshot Ledger::snapshot() const {
     snap.destinations.push_back(std::move(d));
   }
   for (const auto& [name, record] : dns_) {
-    snap.dns.push_back({record->name, record->lookups, record->addresses, record->denied, record->failed});
+    snap.dns.push_back({record->name, record->lookups, record->addresses, record->denied,
+                        record->failed, record->errors, copy_denials(record->denials)});
     t.dns_lookups += record->lookups;
     t.dns_denied += record->denied;
+  }
+  std::vector<const ListenRecord*> listens;
+  for (const auto& r : listens_) listens.push_back(r.get());
+  std::sort(listens.begin(), listens.end(), ListenKeyLess{});
+  for (const ListenRecord* r : listens) {
+    const uint64_t denied = denial_total(r->denials);
+    snap.listens.push_back({r->transport, r->ip, r->port, r->allowed, std::string(r->allowed_by),
+                            denied, copy_denials(r->denials)});
+    t.listens_allowed += r->allowed;
+    t.listens_denied += denied;
   }
   return snap;
 }

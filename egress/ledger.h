@@ -1,14 +1,16 @@
 // The ledger of one sandbox: what it tried to reach and what moved, per destination.
 //
-// A destination is (transport, IP, port, attributed DNS name). Records live in stable storage
-// (unique_ptr / deque) for the ledger's lifetime, so socket code can hold a FlowCounters* and the
-// event consumer can hold record pointers without copies. A record's key and verdict fields are
-// immutable after creation (safe to read from any thread); its counts are guarded by the ledger's
-// mutex, which the guest thread takes only on connect/close/lookup, never per byte. Byte counts
-// live in FlowCounters (single writer, relaxed atomics) and are summed when a snapshot is taken.
+// A destination is (direction, transport, IP, port, attributed DNS name). Destination records
+// live for the ledger's lifetime (unique_ptr), so events can point at them. Flow records are
+// pooled: a flow's totals fold into its destination when it closes and the record is reused,
+// so a guest that opens a million connections costs a million folds, not a million records.
+//
+// Threading: the guest thread makes every change. Counts are guarded by the ledger's mutex,
+// which the guest thread takes only on connect/close/lookup/denial, never per byte; byte counts
+// live in FlowCounters (single writer, relaxed atomics) and are summed when a snapshot is taken,
+// which any thread may do.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -24,6 +26,8 @@ namespace sluice::egress {
 
 // "ECONNREFUSED" for ECONNREFUSED; "E<number>" for numbers the C library has no name for.
 std::string errno_name(int error);
+// "EAI_NONAME" for EAI_NONAME; "EAI<number>" for codes getaddrinfo has no name for.
+std::string eai_name(int error);
 
 // The kernel's totals over the closed TCP connections of one destination that reported TCP_INFO.
 struct KernelTotals {
@@ -35,35 +39,54 @@ struct KernelTotals {
   bool mismatch = false;
 };
 
+// Denials of one destination by what decided them. Rules point into policies the meter keeps
+// alive, or at static strings.
+struct DenialCount {
+  std::string_view rule;
+  Reason reason = Reason::kNoAllowRule;
+  uint64_t count = 0;
+};
+
+struct FlowTotals {
+  uint64_t bytes_out = 0;
+  uint64_t bytes_in = 0;
+  uint64_t datagrams_out = 0;
+  uint64_t datagrams_in = 0;
+};
+
 struct FlowRecord;
 
 struct DestinationRecord {
-  DestinationRecord(Destination k, const Verdict& v)
-      : key(std::move(k)), allowed(v.allowed), rule(v.rule), reason(v.reason) {}
+  explicit DestinationRecord(Destination k) : key(std::move(k)) {}
 
-  // Immutable: the policy is fixed for a sandbox, so a destination always gets the same verdict.
-  const Destination key;
-  const bool allowed;
-  const std::string rule;
-  const std::string reason;
+  const Destination key;  // immutable: readable from any thread
 
   // Guarded by the ledger's mutex.
-  uint64_t attempts = 0;
+  uint64_t attempts = 0;     // outbound: allowed connects; inbound: accepted connections
   uint64_t established = 0;
-  uint64_t denied = 0;
   std::map<std::string, uint64_t> failed;  // by errno name
+  std::vector<DenialCount> denials;        // usually one entry
+  std::string_view allowed_by;             // the rule of the last allowed attempt
   KernelTotals kernel;
-  std::vector<const FlowRecord*> flows;
-  FlowRecord* datagram_flow = nullptr;  // UDP: one flow carries all unconnected sends to here
+  FlowTotals closed;                       // totals of the flows already closed
+  FlowRecord* datagram_flow = nullptr;     // UDP: one flow carries all unconnected sends to here
+
+  // Bytes charged against the per-destination quota (guest thread only).
+  std::atomic<uint64_t> quota_charged{0};
+
+  uint64_t denied() const;
 };
 
 struct FlowRecord {
-  FlowCounters counters;  // the socket's hot-path target
+  FlowCounters counters;  // first member: the socket's hot-path target (see Ledger::find_flow)
   DestinationRecord* destination = nullptr;
-  std::chrono::system_clock::time_point started_at;  // wall clock, for logs
-  std::chrono::steady_clock::time_point started;     // for durations
-  bool closed = false;                               // guarded by the ledger's mutex
-  int error = 0;                                     // connect errno, 0 if none
+  std::string_view rule;  // the rule that allowed it
+  int64_t started_ns = 0; // steady clock, nanoseconds (event_clock.h)
+  int error = 0;          // connect errno, 0 if none
+  bool open = false;
+  bool connection = false;  // an outbound connection: counts against concurrent_connections
+  FlowRecord* prev_open = nullptr;  // intrusive list of open flows (mutex held)
+  FlowRecord* next_open = nullptr;
 };
 
 struct DnsRecord {
@@ -73,18 +96,34 @@ struct DnsRecord {
   uint64_t addresses = 0;  // addresses returned, summed over lookups
   uint64_t denied = 0;
   uint64_t failed = 0;     // allowed lookups that returned an error
+  std::map<std::string, uint64_t> errors;  // by EAI name
+  std::vector<DenialCount> denials;
+};
+
+// A listening address: the guest's listen attempts there, allowed and denied.
+struct ListenRecord {
+  Transport transport = Transport::kTcp;
+  IpAddress ip;
+  uint16_t port = 0;
+  uint64_t allowed = 0;
+  std::string_view allowed_by;
+  std::vector<DenialCount> denials;
 };
 
 // Plain copies for exporters: taken under the mutex, then read without it.
 struct DestinationSummary {
   Destination key;
-  bool allowed = false;
-  std::string rule;
-  std::string reason;
+  std::string allowed_by;  // "" when nothing was ever allowed here
   uint64_t attempts = 0;
   uint64_t established = 0;
   uint64_t denied = 0;
   std::map<std::string, uint64_t> failed;
+  struct Denial {
+    std::string rule;
+    Reason reason;
+    uint64_t count;
+  };
+  std::vector<Denial> denials;
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
   uint64_t datagrams_sent = 0;
@@ -98,13 +137,26 @@ struct DnsSummary {
   uint64_t addresses = 0;
   uint64_t denied = 0;
   uint64_t failed = 0;
+  std::map<std::string, uint64_t> errors;
+  std::vector<DestinationSummary::Denial> denials;
+};
+
+struct ListenSummary {
+  Transport transport = Transport::kTcp;
+  IpAddress ip;
+  uint16_t port = 0;
+  uint64_t allowed = 0;
+  std::string allowed_by;
+  uint64_t denied = 0;
+  std::vector<DestinationSummary::Denial> denials;
 };
 
 struct LedgerTotals {
-  uint64_t connections_attempted = 0;  // allowed connects that reached the OS
+  uint64_t connections_attempted = 0;  // allowed outbound connects that reached the OS
   uint64_t connections_established = 0;
   uint64_t connections_failed = 0;
-  uint64_t connections_denied = 0;     // denied connects and denied datagrams
+  uint64_t connections_denied = 0;     // denied connects, datagrams and quota refusals
+  uint64_t connections_accepted = 0;   // inbound connections accepted by listeners
   uint64_t bytes_sent = 0;             // TCP
   uint64_t bytes_received = 0;         // TCP
   uint64_t datagrams_sent = 0;
@@ -113,22 +165,23 @@ struct LedgerTotals {
   uint64_t udp_bytes_received = 0;
   uint64_t dns_lookups = 0;
   uint64_t dns_denied = 0;
+  uint64_t listens_allowed = 0;
+  uint64_t listens_denied = 0;
 };
 
 struct LedgerSnapshot {
-  std::vector<DestinationSummary> destinations;  // ordered by transport, IP, port, name
-  std::vector<DnsSummary> dns;                   // ordered by name
+  std::vector<DestinationSummary> destinations;  // by direction, transport, IP, port, name
+  std::vector<DnsSummary> dns;                   // by name
+  std::vector<ListenSummary> listens;            // by transport, IP, port
   LedgerTotals totals;
 };
 
 // A guest chooses its destinations and names, so the ledger bounds how many it keeps apart.
-// Past the bound, new destinations fold into one "(other allowed)" / "(other denied)" record per
-// transport (key 0.0.0.0:0) and new DNS names into "(other names)": totals stay exact, only the
-// breakdown coarsens.
-inline constexpr std::string_view kOtherAllowed = "(other allowed)";
-inline constexpr std::string_view kOtherDenied = "(other denied)";
+// Past the bound, new destinations fold into one "(other)" record per direction and transport
+// (key 0.0.0.0:0) and new DNS names into "(other names)": totals stay exact, only the breakdown
+// coarsens.
+inline constexpr std::string_view kOtherDestinations = "(other)";
 inline constexpr std::string_view kOtherNames = "(other names)";
-inline constexpr std::string_view kVarious = "(various)";
 
 class Ledger {
  public:
@@ -137,39 +190,57 @@ class Ledger {
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
-  // The record of `dest`, created on first sight with `verdict`.
-  DestinationRecord* destination(const Destination& dest, const Verdict& verdict);
-  void count_denied(DestinationRecord* dest);
-  // A new flow (a connect, or a connected UDP socket): counts an attempt.
-  FlowRecord* open_flow(DestinationRecord* dest);
+  // The record of `dest` (its name already attributed and normalised), created on first sight.
+  DestinationRecord* destination(const Destination& dest);
+  void count_denied(DestinationRecord* dest, const Verdict& verdict);
+  // A new flow (a connect, a connected UDP socket or an accepted connection): counts an
+  // attempt, allowed by `verdict.rule`, started at `now_ns`.
+  FlowRecord* open_flow(DestinationRecord* dest, const Verdict& verdict, int64_t now_ns);
   // The flow carrying unconnected datagrams to `dest` (created on first use, no attempt counted),
   // with one more datagram of `bytes` counted out.
-  FlowRecord* count_datagram(DestinationRecord* dest, uint64_t bytes);
+  FlowRecord* count_datagram(DestinationRecord* dest, const Verdict& verdict, uint64_t bytes,
+                             int64_t now_ns);
   // The record owning `counters`, or nullptr when they are not this ledger's.
   FlowRecord* find_flow(const FlowCounters* counters) const;
+  // Established, or failed (which closes the flow: returns its final state for the event).
   void connect_finished(FlowRecord* flow, bool established, int error);
-  // Marks the flow closed (returns false when it already was) and folds in the kernel's view.
-  bool close_flow(FlowRecord* flow, const KernelTcpCounters* kernel);
-  std::vector<FlowRecord*> open_flows();
+  // Closes the flow (false when it was not open), folds in the kernel's view and its totals,
+  // and recycles the record. `final` receives the flow's totals and start.
+  bool close_flow(FlowRecord* flow, const KernelTcpCounters* kernel, FlowTotals* final,
+                  int64_t* started_ns);
+  // Every open flow, for closing at the end of a run.
+  std::vector<FlowRecord*> open_flows() const;
+  std::size_t open_flow_count() const;
 
-  DnsRecord* count_lookup(std::string_view name, bool denied);
+  DnsRecord* count_lookup(std::string_view name, const Verdict& verdict);
   DnsRecord* lookup_finished(std::string_view name, uint64_t addresses, int error);
+
+  void count_listen(Transport transport, const IpAddress& ip, uint16_t port, const Verdict& verdict);
 
   LedgerSnapshot snapshot() const;
 
  private:
   struct KeyLess {
+    using is_transparent = void;
     bool operator()(const Destination& a, const Destination& b) const;
   };
+  struct ListenKeyLess {
+    bool operator()(const ListenRecord* a, const ListenRecord* b) const;
+  };
   DnsRecord* dns_record(std::string_view name);  // mutex held
+  FlowRecord* new_flow(DestinationRecord* dest, const Verdict& verdict, int64_t now_ns);  // mutex held
 
   const std::size_t max_destinations_;
   const std::size_t max_names_;
   std::size_t overflow_records_ = 0;  // not counted against max_destinations_
   mutable std::mutex mutex_;
   std::map<Destination, std::unique_ptr<DestinationRecord>, KeyLess> destinations_;
-  std::deque<FlowRecord> flows_;  // deque: growing never moves existing FlowCounters
+  std::deque<FlowRecord> flow_storage_;  // deque: growing never moves existing FlowCounters
+  std::vector<FlowRecord*> free_flows_;
+  FlowRecord* open_head_ = nullptr;
+  std::size_t open_count_ = 0;
   std::map<std::string, std::unique_ptr<DnsRecord>, std::less<>> dns_;
+  std::vector<std::unique_ptr<ListenRecord>> listens_;
 };
 
 }  // namespace sluice::egress

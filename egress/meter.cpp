@@ -1,133 +1,221 @@
 #include "egress/meter.h"
 
 #include "egress/ip_address.h"
+#include "egress/timestamp.h"
 
 namespace sluice::egress {
 
 namespace {
 
-Event make_event(Event::Kind kind) {
+Event make_event(Event::Kind kind, int64_t now_ns) {
   Event e;
   e.kind = kind;
-  e.at = std::chrono::system_clock::now();
+  e.at_ns = now_ns;
   return e;
 }
 
-// One match per decision: the verdict is built from the rule the event also points at.
-Verdict verdict_from(const OutboundRule* rule, std::string_view allowed, std::string_view denied) {
-  if (rule) return Verdict{true, rule->text, std::string(allowed)};
-  return Verdict{false, std::string(kDefaultDenyRule), std::string(denied)};
-}
+Verdict denied(Reason reason, std::string_view rule) { return Verdict{false, reason, rule}; }
 
 }  // namespace
 
-Meter::Meter(OutboundRules rules, MeterOptions options)
-    : rules_(std::move(rules)),
-      options_(std::move(options)),
+Meter::Meter(Policy policy, MeterOptions options)
+    : options_(std::move(options)),
       names_(options_.name_capacity, options_.name_ttl),
       ledger_(options_.max_destinations, options_.max_dns_names),
-      events_(options_.event_capacity),
-      default_deny_(kDefaultDenyRule) {}
+      events_(options_.event_capacity) {
+  reload(std::move(policy));
+}
+
+Meter::~Meter() = default;
+
+void Meter::reload(Policy policy) {
+  auto owned = std::make_unique<const Policy>(std::move(policy));
+  const Policy* next = owned.get();
+  {
+    std::lock_guard lock(policies_mutex_);
+    policies_.push_back(std::move(owned));
+  }
+  apply_quota_limits(next->limits());
+  current_.store(next, std::memory_order_release);
+}
+
+std::size_t Meter::policy_generation() const {
+  std::lock_guard lock(policies_mutex_);
+  return policies_.size();
+}
+
+void Meter::apply_quota_limits(const Limits& limits) {
+  quota_.limit.store(limits.bytes_out.value_or(ByteQuota::kUnlimited), std::memory_order_relaxed);
+  quota_.per_destination_limit.store(
+      limits.bytes_out_per_destination.value_or(ByteQuota::kUnlimited), std::memory_order_relaxed);
+}
 
 Destination Meter::attributed(const Destination& dest) const {
   Destination d = dest;
   d.ip = normalized(dest.ip);
-  // Socket code is expected to fill the name via name_for(); do it here too so no caller can
-  // forget and turn a name-allowed connect into a denial.
-  if (d.name.empty()) d.name = name_for(d.ip);
+  if (d.name.empty()) d.name = names_.lookup(d.ip, NameCache::Clock::now());
   else d.name = normalized_name(d.name);
   return d;
 }
 
-const std::string* Meter::rule_text(const OutboundRule* rule) const {
-  return rule ? &rule->text : &default_deny_;
+std::string Meter::name_for(const IpAddress& ip) const {
+  return std::string(names_.lookup(ip, NameCache::Clock::now()));
+}
+
+Verdict Meter::connection_limits(const Limits& limits, Verdict allowed, int64_t now_ns) {
+  if (limits.concurrent_connections && open_connections_ >= *limits.concurrent_connections) {
+    return denied(Reason::kConcurrentConnections, kLimitConcurrentConnections);
+  }
+  if (limits.connections_per_second &&
+      !connect_bucket_.take(*limits.connections_per_second, now_ns)) {
+    return denied(Reason::kConnectionRate, kLimitConnectionsPerSecond);
+  }
+  return allowed;
+}
+
+Verdict Meter::quota_verdict(const DestinationRecord& record, uint64_t bytes,
+                             Verdict allowed) const {
+  const uint64_t limit = quota_.limit.load(std::memory_order_relaxed);
+  const uint64_t charged = quota_.charged.load(std::memory_order_relaxed);
+  if (charged > limit || bytes > limit - charged) return denied(Reason::kByteQuota, kLimitBytesOut);
+  const uint64_t per = quota_.per_destination_limit.load(std::memory_order_relaxed);
+  const uint64_t used = record.quota_charged.load(std::memory_order_relaxed);
+  if (used > per || bytes > per - used) {
+    return denied(Reason::kDestinationByteQuota, kLimitBytesOutPerDestination);
+  }
+  return allowed;
+}
+
+void Meter::push_denied(DestinationRecord* record, const Verdict& verdict, int64_t now_ns) {
+  ledger_.count_denied(record, verdict);
+  Event e = make_event(Event::Kind::kDenied, now_ns);
+  e.destination = record;
+  e.rule = verdict.rule;
+  e.reason = verdict.reason;
+  events_.push(e);
 }
 
 Verdict Meter::decide_connect(const Destination& raw, FlowCounters** flow) {
-  const Destination dest = attributed(raw);
-  const OutboundRule* rule = rules_.match_connect(dest);
-  Verdict verdict = verdict_from(rule, kReasonAllowed, kReasonNoOutboundRule);
   if (flow) *flow = nullptr;
+  const Destination dest = attributed(raw);
+  const Policy& policy = this->policy();
+  Verdict verdict = policy.decide_connect(dest);
   if (!options_.metering) return verdict;
 
-  DestinationRecord* record = ledger_.destination(dest, verdict);
-  Event e = make_event(verdict.allowed ? Event::Kind::kAttempt : Event::Kind::kDenied);
-  e.destination = record;
-  e.rule = rule_text(rule);
-  if (verdict.allowed) {
-    FlowRecord* opened = ledger_.open_flow(record);
-    if (flow) *flow = &opened->counters;
-  } else {
-    ledger_.count_denied(record);
+  const int64_t now = steady_now_ns();
+  if (verdict.allowed) verdict = connection_limits(policy.limits(), verdict, now);
+  DestinationRecord* record = ledger_.destination(dest);
+  if (!verdict.allowed) {
+    push_denied(record, verdict, now);
+    return verdict;
   }
+  FlowRecord* opened = ledger_.open_flow(record, verdict, now);
+  opened->connection = true;
+  opened->counters.quota = &quota_;
+  ++open_connections_;
+  Event e = make_event(Event::Kind::kAttempt, now);
+  e.destination = record;
+  e.rule = verdict.rule;
+  e.reason = verdict.reason;
   events_.push(e);
+  if (flow) *flow = &opened->counters;
+  return verdict;
+}
+
+Verdict Meter::decide_malformed(const Destination& raw) {
+  const Destination dest = attributed(raw);
+  const Verdict verdict = policy().decide_connect(dest);
+  if (options_.metering && !verdict.allowed) {
+    push_denied(ledger_.destination(dest), verdict, steady_now_ns());
+  }
   return verdict;
 }
 
 void Meter::connect_finished(FlowCounters* counters, bool established, int error) {
-  if (!counters) return;
   FlowRecord* flow = ledger_.find_flow(counters);
   if (!flow) return;
   ledger_.connect_finished(flow, established, error);
-  Event e = make_event(established ? Event::Kind::kEstablished : Event::Kind::kFailed);
+  Event e = make_event(established ? Event::Kind::kEstablished : Event::Kind::kFailed,
+                       steady_now_ns());
   e.destination = flow->destination;
+  e.rule = flow->rule;
+  e.start_ns = flow->started_ns;
   e.error = established ? 0 : error;
   events_.push(e);
+  if (!established) close(flow, nullptr);
 }
 
-void Meter::push_closed(const FlowRecord& flow) {
-  Event e = make_event(Event::Kind::kClosed);
-  e.destination = flow.destination;
-  e.error = flow.error;
-  e.start = flow.started_at;
-  e.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::steady_clock::now() - flow.started);
-  e.bytes_out = flow.counters.bytes_out.load(std::memory_order_relaxed);
-  e.bytes_in = flow.counters.bytes_in.load(std::memory_order_relaxed);
-  e.datagrams_out = flow.counters.datagrams_out.load(std::memory_order_relaxed);
-  e.datagrams_in = flow.counters.datagrams_in.load(std::memory_order_relaxed);
+void Meter::close(FlowRecord* flow, const KernelTcpCounters* kernel) {
+  const bool connection = flow->connection;
+  const bool failed = flow->error != 0;
+  Event e = make_event(Event::Kind::kClosed, 0);
+  e.destination = flow->destination;
+  e.rule = flow->rule;
+  e.error = flow->error;
+  FlowTotals totals;
+  if (!ledger_.close_flow(flow, kernel, &totals, &e.start_ns)) return;
+  if (connection && open_connections_ > 0) --open_connections_;
+  // A failed connect already has its kFailed event (its flow-log record); it moved nothing.
+  if (failed) return;
+  e.at_ns = steady_now_ns();
+  e.bytes_out = totals.bytes_out;
+  e.bytes_in = totals.bytes_in;
+  e.datagrams_out = totals.datagrams_out;
+  e.datagrams_in = totals.datagrams_in;
   events_.push(e);
 }
 
 void Meter::flow_closed(FlowCounters* counters, const KernelTcpCounters* kernel) {
-  if (!counters) return;
-  FlowRecord* flow = ledger_.find_flow(counters);
-  if (!flow || !ledger_.close_flow(flow, kernel)) return;
-  push_closed(*flow);
+  if (FlowRecord* flow = ledger_.find_flow(counters)) close(flow, kernel);
 }
 
 Verdict Meter::decide_datagram(const Destination& raw, uint64_t bytes, FlowCounters** flow) {
-  const Destination dest = attributed(raw);
-  const OutboundRule* rule = rules_.match_connect(dest);
-  Verdict verdict = verdict_from(rule, kReasonAllowed, kReasonNoOutboundRule);
   if (flow) *flow = nullptr;
+  const Destination dest = attributed(raw);
+  Verdict verdict = policy().decide_connect(dest);
   if (!options_.metering) return verdict;
 
-  DestinationRecord* record = ledger_.destination(dest, verdict);
-  if (verdict.allowed) {
-    // No event per datagram: the flow's closing event carries the totals.
-    FlowRecord* counted = ledger_.count_datagram(record, bytes);
-    if (flow) *flow = &counted->counters;
+  const int64_t now = steady_now_ns();
+  DestinationRecord* record = ledger_.destination(dest);
+  if (verdict.allowed) verdict = quota_verdict(*record, bytes, verdict);
+  if (!verdict.allowed) {
+    push_denied(record, verdict, now);
     return verdict;
   }
-  ledger_.count_denied(record);
-  Event e = make_event(Event::Kind::kDenied);
-  e.destination = record;
-  e.rule = rule_text(rule);
-  events_.push(e);
+  // No event per datagram: the flow's closing event carries the totals.
+  FlowRecord* counted = ledger_.count_datagram(record, verdict, bytes, now);
+  counted->counters.quota = &quota_;
+  counted->counters.charge(bytes);
+  if (flow) *flow = &counted->counters;
+  return verdict;
+}
+
+Verdict Meter::quota_refused(FlowCounters* counters) {
+  const Verdict verdict = counters && counters->destination_quota_binds()
+                              ? denied(Reason::kDestinationByteQuota, kLimitBytesOutPerDestination)
+                              : denied(Reason::kByteQuota, kLimitBytesOut);
+  if (FlowRecord* flow = ledger_.find_flow(counters)) {
+    push_denied(flow->destination, verdict, steady_now_ns());
+  }
   return verdict;
 }
 
 Verdict Meter::decide_lookup(std::string_view raw_name) {
   const std::string name = normalized_name(raw_name);
-  const OutboundRule* rule = rules_.match_lookup(name);
-  Verdict verdict = verdict_from(rule, kReasonAllowed, kReasonNoNameRule);
+  const Policy& policy = this->policy();
+  Verdict verdict = policy.decide_lookup(name);
   if (!options_.metering) return verdict;
-  DnsRecord* record = ledger_.count_lookup(name, !verdict.allowed);
+  const int64_t now = steady_now_ns();
+  if (verdict.allowed && policy.limits().dns_lookups_per_second &&
+      !lookup_bucket_.take(*policy.limits().dns_lookups_per_second, now)) {
+    verdict = denied(Reason::kLookupRate, kLimitDnsLookupsPerSecond);
+  }
+  DnsRecord* record = ledger_.count_lookup(name, verdict);
   if (!verdict.allowed) {
-    Event e = make_event(Event::Kind::kDnsDenied);
+    Event e = make_event(Event::Kind::kDnsDenied, now);
     e.dns = record;
-    e.rule = rule_text(rule);
+    e.rule = verdict.rule;
+    e.reason = verdict.reason;
     events_.push(e);
   }
   return verdict;
@@ -143,27 +231,49 @@ void Meter::lookup_finished(std::string_view raw_name, const std::vector<IpAddre
   }
   if (!options_.metering) return;
   DnsRecord* record = ledger_.lookup_finished(name, error == 0 ? addresses.size() : 0, error);
-  Event e = make_event(Event::Kind::kDnsLookup);
+  Event e = make_event(Event::Kind::kDnsLookup, steady_now_ns());
   e.dns = record;
-  e.rule = rule_text(rules_.match_lookup(name));
+  e.rule = policy().decide_lookup(name).rule;
   e.error = error;
   e.addresses = static_cast<uint32_t>(error == 0 ? addresses.size() : 0);
   events_.push(e);
 }
 
-std::string Meter::name_for(const IpAddress& ip) const {
-  return names_.lookup(ip, NameCache::Clock::now());
+Verdict Meter::decide_listen(Transport transport, const IpAddress& raw_ip, uint16_t port) {
+  const IpAddress ip = normalized(raw_ip);
+  const Verdict verdict = policy().decide_listen(transport, ip, port);
+  if (!options_.metering) return verdict;
+  ledger_.count_listen(transport, ip, port, verdict);
+  Event e = make_event(Event::Kind::kListen, steady_now_ns());
+  e.rule = verdict.rule;
+  e.reason = verdict.reason;
+  e.listen_transport = transport;
+  e.listen_ip = ip;
+  e.listen_port = port;
+  events_.push(e);
+  return verdict;
 }
 
-Verdict Meter::decide_listen(Transport transport, const IpAddress& ip, uint16_t port) {
-  return rules_.decide_listen(transport, normalized(ip), port);
+FlowCounters* Meter::accepted(Transport transport, const IpAddress& peer, uint16_t local_port) {
+  if (!options_.metering) return nullptr;
+  const int64_t now = steady_now_ns();
+  Destination dest{transport, normalized(peer), local_port, {}, Direction::kInbound};
+  DestinationRecord* record = ledger_.destination(dest);
+  const Verdict verdict{true, Reason::kInboundAllowed, "inbound"};
+  FlowRecord* flow = ledger_.open_flow(record, verdict, now);
+  ledger_.connect_finished(flow, true, 0);
+  flow->counters.quota = &quota_;
+  Event e = make_event(Event::Kind::kAccepted, now);
+  e.destination = record;
+  e.rule = verdict.rule;
+  e.reason = verdict.reason;
+  events_.push(e);
+  return &flow->counters;
 }
 
 void Meter::finish() {
   if (!options_.metering) return;
-  for (FlowRecord* flow : ledger_.open_flows()) {
-    if (ledger_.close_flow(flow, nullptr)) push_closed(*flow);
-  }
+  for (FlowRecord* flow : ledger_.open_flows()) close(flow, nullptr);
 }
 
 }  // namespace sluice::egress

@@ -21,7 +21,7 @@ void NameCache::remember(const IpAddress& raw_ip, std::string_view name, Clock::
   index_.emplace(ip, entries_.begin());
 }
 
-std::string NameCache::lookup(const IpAddress& raw_ip, Clock::time_point now) {
+std::string_view NameCache::lookup(const IpAddress& raw_ip, Clock::time_point now) {
   auto it = index_.find(normalized(raw_ip));
   if (it == index_.end()) return {};
   if (now >= it->second->expires) {

@@ -29,8 +29,8 @@ class NameCache {
   // Remember that `name` resolved to `ip` at `now`; evicts the least recently used entry when full.
   void remember(const IpAddress& ip, std::string_view name, Clock::time_point now);
   // The name for `ip`, or "" when none or expired (expired entries are dropped). A hit counts as
-  // a use for the LRU order.
-  std::string lookup(const IpAddress& ip, Clock::time_point now);
+  // a use for the LRU order. The view is valid until the next remember() or lookup().
+  std::string_view lookup(const IpAddress& ip, Clock::time_point now);
 
   std::size_t size() const { return index_.size(); }
   std::size_t capacity() const { return capacity_; }

@@ -14,6 +14,17 @@ std::string endpoint(const Destination& d) {
   return (d.ip.is_v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(d.port);
 }
 
+// "allow RULE", "deny RULE (reason)", or both when the verdict changed (limits, a reload).
+std::string verdicts(const DestinationSummary& d) {
+  std::string out;
+  if (!d.allowed_by.empty()) out = "allow " + d.allowed_by;
+  for (const auto& denial : d.denials) {
+    if (!out.empty()) out += "; ";
+    out += "deny " + denial.rule + " (" + to_string(denial.reason) + ")";
+  }
+  return out.empty() ? "-" : out;
+}
+
 std::string failures(const DestinationSummary& d) {
   std::string out;
   for (const auto& [error, count] : d.failed) {
@@ -44,8 +55,9 @@ std::string render_summary(const LedgerSnapshot& snap, uint64_t events_dropped) 
                                            "FAILED", "DENIED", "SENT", "RECEIVED", "DGRAMS OUT/IN"};
   std::vector<std::vector<std::string>> rows = {header};
   for (const DestinationSummary& d : snap.destinations) {
-    rows.push_back({to_string(d.key.transport), endpoint(d.key), d.key.name.empty() ? "-" : d.key.name,
-                    d.allowed ? "allow " + d.rule : "deny",
+    const std::string proto = std::string(to_string(d.key.transport)) +
+                              (d.key.direction == Direction::kInbound ? " in" : "");
+    rows.push_back({proto, endpoint(d.key), d.key.name.empty() ? "-" : d.key.name, verdicts(d),
                     std::to_string(d.attempts), std::to_string(d.established), failures(d),
                     std::to_string(d.denied), human_bytes(d.bytes_sent), human_bytes(d.bytes_received),
                     std::to_string(d.datagrams_sent) + "/" + std::to_string(d.datagrams_received)});
@@ -79,6 +91,14 @@ std::string render_summary(const LedgerSnapshot& snap, uint64_t events_dropped) 
     if (d.denied) out << " (denied " << d.denied << ")";
   }
   out << "\n";
+  if (!snap.listens.empty()) {
+    out << "  listen:";
+    for (const ListenSummary& l : snap.listens) {
+      out << " " << to_string(l.transport) << " " << (l.ip.is_v6 ? "[" + l.ip.to_string() + "]" : l.ip.to_string())
+          << ":" << l.port << " (" << l.allowed << " allowed, " << l.denied << " denied)";
+    }
+    out << "; " << t.connections_accepted << " connections accepted\n";
+  }
   if (events_dropped) {
     out << "  note: " << events_dropped << " events dropped from the flow log (counts above are complete)\n";
   }

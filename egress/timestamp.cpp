@@ -20,3 +20,21 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 }  // namespace sluice::egress
+
+namespace sluice::egress {
+
+int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::system_clock::time_point wall_time_of(int64_t steady_ns) {
+  static const auto offset = std::chrono::system_clock::now().time_since_epoch() -
+                             std::chrono::steady_clock::now().time_since_epoch();
+  const auto since_epoch = std::chrono::nanoseconds(steady_ns) + offset;
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
+}
+
+}  // namespace sluice::egress

@@ -28,6 +28,9 @@ namespace sluice::wasi::testing {
 
 class FakeEgress final : public egress::Egress {
  public:
+  static constexpr egress::Verdict kDenied{false, egress::Reason::kNoAllowRule, "default-deny"};
+  static constexpr egress::Verdict kAllowed{true, egress::Reason::kAllowedByRule, "allow-all"};
+
   explicit FakeEgress(bool allow) : allow_(allow) {}
 
   struct Finished {
@@ -43,9 +46,9 @@ class FakeEgress final : public egress::Egress {
   egress::Verdict decide_connect(const egress::Destination& dest,
                                  egress::FlowCounters** flow) override {
     connects.push_back(dest);
-    if (!allow_) return {false, "default-deny", "test denies all"};
+    if (!allow_) return kDenied;
     *flow = metering_off ? nullptr : &flows.emplace_back();
-    return {true, "allow-all", ""};
+    return kAllowed;
   }
   void connect_finished(egress::FlowCounters* flow, bool established, int error) override {
     finished.push_back({flow, established, error});
@@ -56,7 +59,7 @@ class FakeEgress final : public egress::Egress {
   egress::Verdict decide_datagram(const egress::Destination& dest, uint64_t bytes,
                                   egress::FlowCounters** flow) override {
     datagrams.push_back(dest);
-    if (!allow_) return {false, "default-deny", "test denies all"};
+    if (!allow_) return kDenied;
     // One flow per destination port (the tests only use 127.0.0.1); counted here, as the real
     // ledger does.
     egress::FlowCounters*& counters = datagram_flows[dest.port];
@@ -64,23 +67,35 @@ class FakeEgress final : public egress::Egress {
     egress::FlowCounters::add(counters->bytes_out, bytes);
     egress::FlowCounters::add(counters->datagrams_out, 1);
     *flow = counters;
-    return {true, "allow-all", ""};
+    return kAllowed;
   }
   egress::Verdict decide_lookup(std::string_view name) override {
     lookups.emplace_back(name);
-    if (!allow_) return {false, "default-deny", "test denies all"};
-    return {true, "allow-all", ""};
+    if (!allow_) return kDenied;
+    return kAllowed;
   }
   void lookup_finished(std::string_view name, const std::vector<egress::IpAddress>& addresses,
                        int error) override {
     lookup_results.push_back({std::string(name), addresses, error});
   }
-  std::string name_for(const egress::IpAddress&) const override { return name_for_result; }
+  egress::Verdict decide_malformed(const egress::Destination& dest) override {
+    malformed.push_back(dest);
+    return allow_ ? kAllowed : kDenied;
+  }
+  egress::Verdict quota_refused(egress::FlowCounters* flow) override {
+    quota_refusals.push_back(flow);
+    return {false, egress::Reason::kByteQuota, "limits.bytes_out"};
+  }
+  egress::FlowCounters* accepted(egress::Transport, const egress::IpAddress&,
+                                 uint16_t local_port) override {
+    accepted_ports.push_back(local_port);
+    return metering_off ? nullptr : &flows.emplace_back();
+  }
   egress::Verdict decide_listen(egress::Transport, const egress::IpAddress&,
                                 uint16_t port) override {
     listens.push_back(port);
-    if (!allow_) return {false, "default-deny", "test denies all"};
-    return {true, "allow-all", ""};
+    if (!allow_) return kDenied;
+    return kAllowed;
   }
 
   std::deque<egress::FlowCounters> flows;  // deque: stable addresses
@@ -92,7 +107,9 @@ class FakeEgress final : public egress::Egress {
   std::vector<std::string> lookups;
   std::vector<std::tuple<std::string, std::vector<egress::IpAddress>, int>> lookup_results;
   std::vector<uint16_t> listens;
-  std::string name_for_result;
+  std::vector<egress::FlowCounters*> quota_refusals;
+  std::vector<uint16_t> accepted_ports;
+  std::vector<egress::Destination> malformed;
   // Allow without counters, as a meter in metering-off mode does.
   bool metering_off = false;
 

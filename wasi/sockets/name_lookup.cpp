@@ -156,11 +156,12 @@ SocketResult<std::unique_ptr<ResolveAddressStream>> ResolveAddressStream::start(
     stream->reported_ = true;
     return Ok(std::move(stream));
   }
-  if (!is_valid_name(name)) return Err(SocketErrorCode::kInvalidArgument);
   // The egress point: the name itself can carry data out (DNS exfiltration), so policy sees it
-  // before any resolver does.
-  if (egress == nullptr || !egress->decide_lookup(name).allowed)
-    return Err(SocketErrorCode::kAccessDenied);
+  // (and counts it, with the DNS guards' verdict on its length) before any resolver does.
+  if (egress == nullptr) return Err(SocketErrorCode::kAccessDenied);
+  if (egress::Verdict verdict = egress->decide_lookup(name); !verdict.allowed)
+    return Err(socket_error_for_denial(verdict));
+  if (!is_valid_name(name)) return Err(SocketErrorCode::kInvalidArgument);
 
   if (g_running_lookups.fetch_add(1) >= kMaxConcurrentLookups) {
     g_running_lookups.fetch_sub(1);

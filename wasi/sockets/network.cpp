@@ -8,6 +8,22 @@
 
 namespace sluice::wasi {
 
+SocketErrorCode socket_error_for_denial(const egress::Verdict& verdict) {
+  using egress::Reason;
+  switch (verdict.reason) {
+    case Reason::kConcurrentConnections:
+    case Reason::kConnectionRate:
+      return SocketErrorCode::kNewSocketLimit;
+    case Reason::kLookupRate:
+      return SocketErrorCode::kTemporaryResolverFailure;
+    case Reason::kNameTooLong:
+    case Reason::kLabelTooLong:
+      return SocketErrorCode::kInvalidArgument;
+    default:
+      return SocketErrorCode::kAccessDenied;
+  }
+}
+
 SocketErrorCode socket_error_from_errno(int error_number) {
   switch (error_number) {
     case EACCES:

@@ -58,6 +58,11 @@ using SocketResult = component::Result<T, SocketErrorCode>;
 // The error-code for an errno value of a socket call. Errors without a counterpart: kUnknown.
 SocketErrorCode socket_error_from_errno(int error_number);
 
+// The error-code a guest sees for a policy denial: access-denied for rules and byte quotas,
+// new-socket-limit for the connection limits (concurrency, rate), temporary-resolver-failure
+// for the lookup rate, invalid-argument for names over the DNS guards.
+SocketErrorCode socket_error_for_denial(const egress::Verdict& verdict);
+
 enum class IpAddressFamily : uint8_t { kIpv4, kIpv6 };
 
 using Ipv4Address = std::tuple<uint8_t, uint8_t, uint8_t, uint8_t>;

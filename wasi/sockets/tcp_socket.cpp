@@ -129,6 +129,8 @@ class TcpConnection {
     state_ = State::kEstablished;
     if (flow_ != nullptr) egress_->connect_finished(flow_, true, 0);
   }
+  // An accepted connection is established from the start (Egress::accepted counted it).
+  void mark_accepted() { state_ = State::kEstablished; }
   void failed(int error_number) {
     state_ = State::kFailed;
     if (flow_ != nullptr) egress_->connect_finished(flow_, false, error_number);
@@ -136,6 +138,7 @@ class TcpConnection {
 
   const std::shared_ptr<HostFd>& fd() const { return fd_; }
   egress::FlowCounters* flow() const { return flow_; }
+  egress::Egress* egress() const { return egress_; }
   const std::shared_ptr<SendBuffer>& send_buffer() const { return send_buffer_; }
 
  private:
@@ -234,13 +237,21 @@ class TcpOutputStream final : public OutputStream {
   }
 
  protected:
+  // The permit never exceeds what the byte quotas still allow: a quota used up fails the
+  // stream here, before any byte of the next write reaches the host.
   StreamResult<uint64_t> writable_bytes() override {
     buffer_->flush();
     if (StreamResult<Unit> failed = failure(); !failed.is_ok()) return Err(failed.err_value());
-    return Ok(buffer_->empty() ? kWriteBudget : uint64_t{0});
+    if (!buffer_->empty()) return Ok(uint64_t{0});
+    const uint64_t allowance = send_allowance();
+    if (allowance == 0) return Err(quota_refused());
+    return Ok(std::min(kWriteBudget, allowance));
   }
 
   StreamResult<Unit> write_bytes(std::span<const uint8_t> bytes) override {
+    // Another stream of this sandbox may have used the quota since check-write: check again.
+    if (bytes.size() > send_allowance()) return Err(quota_refused());
+    if (egress::FlowCounters* flow = connection_->flow()) flow->charge(bytes.size());
     buffer_->write(bytes);
     return failure();
   }
@@ -257,6 +268,17 @@ class TcpOutputStream final : public OutputStream {
     // The peer is gone (or we shut down sending): the stream has ended.
     if (error_number == EPIPE) return Err(StreamError::closed());
     return Err(StreamError::from_errno(error_number, "send on TCP socket"));
+  }
+
+  uint64_t send_allowance() const {
+    egress::FlowCounters* flow = connection_->flow();
+    return flow ? flow->send_allowance() : egress::ByteQuota::kUnlimited;
+  }
+
+  StreamError quota_refused() const {
+    egress::Verdict verdict = connection_->egress()->quota_refused(connection_->flow());
+    return StreamError::failed(EACCES, "egress denied by " + std::string(verdict.rule) + " (" +
+                                           egress::to_string(verdict.reason) + ")");
   }
 
   std::shared_ptr<TcpConnection> connection_;
@@ -316,18 +338,19 @@ SocketResult<Unit> TcpSocket::finish_bind() {
 SocketResult<Unit> TcpSocket::start_connect(const IpSocketAddress& remote) {
   if (state_ != State::kUnbound && state_ != State::kBound)
     return Err(SocketErrorCode::kInvalidState);
-  if (auto invalid = check_remote(remote, family_, false)) return Err(*invalid);
-
   // The egress point: nothing reaches the OS unless policy allows it.
   if (egress_ == nullptr) return Err(SocketErrorCode::kAccessDenied);
   egress::Destination destination;
   destination.transport = egress::Transport::kTcp;
   destination.ip = to_egress(remote);
   destination.port = port_of(remote);
-  destination.name = egress_->name_for(destination.ip);
+  if (auto invalid = check_remote(remote, family_, false)) {
+    egress::Verdict verdict = egress_->decide_malformed(destination);
+    return Err(verdict.allowed ? *invalid : socket_error_for_denial(verdict));
+  }
   egress::FlowCounters* flow = nullptr;
   egress::Verdict verdict = egress_->decide_connect(destination, &flow);
-  if (!verdict.allowed) return Err(SocketErrorCode::kAccessDenied);
+  if (!verdict.allowed) return Err(socket_error_for_denial(verdict));
 
   connection_ = std::make_shared<TcpConnection>(fd_, egress_, flow);
   OsSocketAddress address = to_os(remote);
@@ -374,7 +397,7 @@ SocketResult<Unit> TcpSocket::start_listen() {
   if (egress_ == nullptr) return Err(SocketErrorCode::kAccessDenied);
   egress::Verdict verdict = egress_->decide_listen(
       egress::Transport::kTcp, to_egress(local.ok_value()), port_of(local.ok_value()));
-  if (!verdict.allowed) return Err(SocketErrorCode::kAccessDenied);
+  if (!verdict.allowed) return Err(socket_error_for_denial(verdict));
   if (::listen(fd_->get(), static_cast<int>(listen_backlog_)) != 0)
     return Err(socket_error_from_errno(errno));
   state_ = State::kListenStarted;
@@ -395,8 +418,17 @@ SocketResult<TcpSocket::Accepted> TcpSocket::accept() {
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return Err(socket_error_from_errno(errno));
   std::unique_ptr<TcpSocket> client(new TcpSocket(HostFd::adopt(fd), family_, egress_));
-  client->connection_ = std::make_shared<TcpConnection>(client->fd_, nullptr, nullptr);
-  client->connection_->established();
+  // Inbound traffic is metered too (and its replies count against the byte quotas): the flow
+  // is keyed by the peer's address and the local port it reached.
+  egress::FlowCounters* flow = nullptr;
+  SocketResult<IpSocketAddress> peer = remote_address_of(fd);
+  SocketResult<IpSocketAddress> local = local_address_of(fd);
+  if (egress_ != nullptr && peer.is_ok() && local.is_ok()) {
+    flow = egress_->accepted(egress::Transport::kTcp, to_egress(peer.ok_value()),
+                             port_of(local.ok_value()));
+  }
+  client->connection_ = std::make_shared<TcpConnection>(client->fd_, egress_, flow);
+  client->connection_->mark_accepted();
   client->state_ = State::kConnected;
   auto [input, output] = client->make_streams();
   return Ok(Accepted{std::move(client), std::move(input), std::move(output)});

@@ -55,12 +55,12 @@ namespace {
 
 constexpr size_t kMaxDatagram = 65536;
 
-egress::Destination udp_destination(const egress::Egress& egress, const IpSocketAddress& remote) {
+// The meter attributes the name itself.
+egress::Destination udp_destination(const IpSocketAddress& remote) {
   egress::Destination destination;
   destination.transport = egress::Transport::kUdp;
   destination.ip = to_egress(remote);
   destination.port = port_of(remote);
-  destination.name = egress.name_for(destination.ip);
   return destination;
 }
 
@@ -105,12 +105,15 @@ SocketResult<UdpSocket::Streams> UdpSocket::stream(const std::optional<IpSocketA
   if (state_kind_ != State::kBound) return Err(SocketErrorCode::kInvalidState);
   int fd = state_->fd->get();
   if (remote) {
-    if (auto invalid = check_remote(*remote, state_->family, true)) return Err(*invalid);
     if (state_->egress == nullptr) return Err(SocketErrorCode::kAccessDenied);
+    if (auto invalid = check_remote(*remote, state_->family, true)) {
+      egress::Verdict verdict = state_->egress->decide_malformed(udp_destination(*remote));
+      return Err(verdict.allowed ? *invalid : socket_error_for_denial(verdict));
+    }
     egress::FlowCounters* flow = nullptr;
     egress::Verdict verdict =
-        state_->egress->decide_connect(udp_destination(*state_->egress, *remote), &flow);
-    if (!verdict.allowed) return Err(SocketErrorCode::kAccessDenied);
+        state_->egress->decide_connect(udp_destination(*remote), &flow);
+    if (!verdict.allowed) return Err(socket_error_for_denial(verdict));
     OsSocketAddress address = to_os(*remote);
     if (::connect(fd, address.get(), address.length) != 0) {
       int error_number = errno;
@@ -239,16 +242,23 @@ SocketResult<uint64_t> OutgoingDatagramStream::send(const std::vector<OutgoingDa
       if (datagram.remote_address && !same_endpoint(*datagram.remote_address, *state_->remote))
         return fail(SocketErrorCode::kInvalidArgument);
       flow = state_->remote_flow;
+      // Byte quotas: a datagram goes whole or not at all.
+      if (flow != nullptr && datagram.data.size() > flow->send_allowance()) {
+        return fail(socket_error_for_denial(state_->egress->quota_refused(flow)));
+      }
     } else {
       if (!datagram.remote_address) return fail(SocketErrorCode::kInvalidArgument);
       const IpSocketAddress& remote = *datagram.remote_address;
-      if (auto invalid = check_remote(remote, state_->family, true)) return fail(*invalid);
       if (state_->egress == nullptr) return fail(SocketErrorCode::kAccessDenied);
+      if (auto invalid = check_remote(remote, state_->family, true)) {
+        egress::Verdict verdict = state_->egress->decide_malformed(udp_destination(remote));
+        return fail(verdict.allowed ? *invalid : socket_error_for_denial(verdict));
+      }
       egress::FlowCounters* datagram_flow = nullptr;
-      egress::Destination destination = udp_destination(*state_->egress, remote);
+      egress::Destination destination = udp_destination(remote);
       egress::Verdict verdict =
           state_->egress->decide_datagram(destination, datagram.data.size(), &datagram_flow);
-      if (!verdict.allowed) return fail(SocketErrorCode::kAccessDenied);
+      if (!verdict.allowed) return fail(socket_error_for_denial(verdict));
       if (datagram_flow != nullptr && state_->flows.size() < UdpState::kMaxKnownFlows)
         state_->flows.emplace(UdpState::key(destination.ip, destination.port), datagram_flow);
       address = to_os(remote);
@@ -265,6 +275,7 @@ SocketResult<uint64_t> OutgoingDatagramStream::send(const std::vector<OutgoingDa
     }
     // Connected sends count here; unconnected ones were counted by decide_datagram.
     if (flow != nullptr) {
+      flow->charge(static_cast<uint64_t>(n));
       egress::FlowCounters::add(flow->bytes_out, static_cast<uint64_t>(n));
       egress::FlowCounters::add(flow->datagrams_out, 1);
     }
