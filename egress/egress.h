@@ -101,7 +101,8 @@ struct FlowCounters {
   std::atomic<uint64_t> datagrams_in{0};
   // Set by the ledger that issued these counters, so it can recognise its own without a lookup.
   const void* owner = nullptr;
-  // Quotas: null when the policy has none (then sending costs nothing extra).
+  // Quotas: set by the meter on every flow it counts (a reload may add quotas later); null
+  // when nothing is counted. Without quotas the limits are UINT64_MAX: two loads and a compare.
   ByteQuota* quota = nullptr;
   std::atomic<uint64_t>* destination_charged = nullptr;  // this destination's bytes charged
 
@@ -143,6 +144,13 @@ struct KernelTcpCounters {
   uint64_t bytes_received = 0;  // tcpi_bytes_received
 };
 
+// A closed flow, as the kernel cross-check needs it: whose it was and what we counted.
+struct ClosedFlow {
+  const void* destination = nullptr;  // opaque to callers; null: nothing to check against
+  uint64_t bytes_out = 0;
+  uint64_t bytes_in = 0;
+};
+
 // One sandbox's egress: policy decisions, the ledger, and events. Created by the embedder,
 // reached by socket code through the WASI context. Implemented in egress/ (meter.cpp etc.).
 //
@@ -168,8 +176,12 @@ class Egress {
   virtual Verdict decide_malformed(const Destination& dest) = 0;
   // The outcome of an allowed connect: established, or failed with an errno (which ends it).
   virtual void connect_finished(FlowCounters* flow, bool established, int error) = 0;
-  // The flow ended (socket dropped / shut down). tcp_info when the kernel provided it.
-  virtual void flow_closed(FlowCounters* flow, const KernelTcpCounters* kernel) = 0;
+  // The flow ended (socket dropped / shut down), with the kernel's counters when the caller has
+  // them. Returns what a later kernel_checked() needs (the socket layer reads TCP_INFO off the
+  // guest's thread, after the flow's record has been reused).
+  virtual ClosedFlow flow_closed(FlowCounters* flow, const KernelTcpCounters* kernel) = 0;
+  // The kernel's view of a flow closed earlier, for the cross-check. Any thread.
+  virtual void kernel_checked(const ClosedFlow& flow, const KernelTcpCounters& kernel) = 0;
 
   // A UDP datagram of `bytes` to `dest` (unconnected send). Decides, and when allowed counts
   // and charges it against its flow (callers do not add it again). `*flow` is that

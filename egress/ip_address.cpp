@@ -100,10 +100,15 @@ bool in_prefix(const IpAddress& ip, const IpAddress& network, unsigned prefix_le
 }
 
 std::size_t IpAddressHash::operator()(const IpAddress& ip) const noexcept {
-  // FNV-1a over the identity (family + bytes); scope is not part of identity.
-  std::size_t h = ip.is_v6 ? 1469598103934665603ull : 1099511628211ull;
-  for (uint8_t b : ip.bytes) h = (h ^ b) * 1099511628211ull;
-  return h;
+  // The identity (family + bytes; scope is not part of it) as two 64-bit words, multiplied and
+  // folded: a handful of instructions on the per-connection path instead of a byte loop.
+  uint64_t high, low;
+  std::memcpy(&high, ip.bytes.data(), 8);
+  std::memcpy(&low, ip.bytes.data() + 8, 8);
+  uint64_t h = (high ^ (ip.is_v6 ? 0x9e3779b97f4a7c15ull : 0)) * 0xff51afd7ed558ccdull;
+  h ^= low * 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 32;
+  return static_cast<std::size_t>(h * 0x9e3779b97f4a7c15ull) ^ static_cast<std::size_t>(h >> 29);
 }
 
 bool ip_less(const IpAddress& a, const IpAddress& b) {

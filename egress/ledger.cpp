@@ -71,6 +71,15 @@ void add_totals(FlowTotals& into, const FlowCounters& c) {
   into.datagrams_in += c.datagrams_in.load(std::memory_order_relaxed);
 }
 
+void add_kernel_check(KernelTotals& k, uint64_t bytes_out, uint64_t bytes_in,
+                      const KernelTcpCounters& kernel) {
+  k.bytes_acked += kernel.bytes_acked;
+  k.bytes_sent += kernel.bytes_sent;
+  k.bytes_received += kernel.bytes_received;
+  ++k.connections_checked;
+  if (bytes_out != kernel.bytes_acked || bytes_in != kernel.bytes_received) k.mismatch = true;
+}
+
 }  // namespace
 
 uint64_t DestinationRecord::denied() const { return denial_total(denials); }
@@ -186,16 +195,7 @@ bool Ledger::close_flow(FlowRecord* flow, const KernelTcpCounters* kernel, FlowT
   DestinationRecord* dest = flow->destination;
   FlowTotals totals;
   add_totals(totals, flow->counters);
-  if (kernel) {
-    KernelTotals& k = dest->kernel;
-    k.bytes_acked += kernel->bytes_acked;
-    k.bytes_sent += kernel->bytes_sent;
-    k.bytes_received += kernel->bytes_received;
-    ++k.connections_checked;
-    if (totals.bytes_out != kernel->bytes_acked || totals.bytes_in != kernel->bytes_received) {
-      k.mismatch = true;
-    }
-  }
+  if (kernel) add_kernel_check(dest->kernel, totals.bytes_out, totals.bytes_in, *kernel);
   dest->closed.bytes_out += totals.bytes_out;
   dest->closed.bytes_in += totals.bytes_in;
   dest->closed.datagrams_out += totals.datagrams_out;
@@ -211,6 +211,12 @@ bool Ledger::close_flow(FlowRecord* flow, const KernelTcpCounters* kernel, FlowT
   --open_count_;
   free_flows_.push_back(flow);
   return true;
+}
+
+void Ledger::kernel_checked(DestinationRecord* dest, uint64_t bytes_out, uint64_t bytes_in,
+                            const KernelTcpCounters& kernel) {
+  std::lock_guard lock(mutex_);
+  add_kernel_check(dest->kernel, bytes_out, bytes_in, kernel);
 }
 
 std::vector<FlowRecord*> Ledger::open_flows() const {
@@ -268,13 +274,20 @@ void Ledger::count_listen(Transport transport, const IpAddress& ip, uint16_t por
   for (auto& r : listens_) {  // a guest listens on a handful of addresses: a scan is fine
     if (r->transport == transport && r->ip == ip && r->port == port) record = r.get();
   }
+  if (!record && listens_.size() >= max_destinations_) {
+    // Bounded like destinations: past the bound, one record per transport (0.0.0.0:0) collects
+    // the rest, so the totals stay exact.
+    for (auto& r : listens_) {
+      if (r->transport == transport && r->ip == IpAddress{} && r->port == 0) record = r.get();
+    }
+  }
   if (!record) {
-    if (listens_.size() >= max_destinations_) return;  // bounded like destinations
+    const bool overflow = listens_.size() >= max_destinations_;
     listens_.push_back(std::make_unique<ListenRecord>());
     record = listens_.back().get();
     record->transport = transport;
-    record->ip = ip;
-    record->port = port;
+    record->ip = overflow ? IpAddress{} : ip;
+    record->port = overflow ? 0 : port;
   }
   if (verdict.allowed) {
     ++record->allowed;

@@ -208,6 +208,10 @@ class Ledger {
   // and recycles the record. `final` receives the flow's totals and start.
   bool close_flow(FlowRecord* flow, const KernelTcpCounters* kernel, FlowTotals* final,
                   int64_t* started_ns);
+  // Folds in the kernel's view of a connection to `dest` that closed with `bytes_out` and
+  // `bytes_in` counted by us (the cross-check, possibly long after the close). Any thread.
+  void kernel_checked(DestinationRecord* dest, uint64_t bytes_out, uint64_t bytes_in,
+                      const KernelTcpCounters& kernel);
   // Every open flow, for closing at the end of a run.
   std::vector<FlowRecord*> open_flows() const;
   std::size_t open_flow_count() const;

@@ -86,6 +86,19 @@ Verdict Meter::quota_verdict(const DestinationRecord& record, uint64_t bytes,
   return allowed;
 }
 
+DestinationRecord* Meter::record_of(const Destination& dest) {
+  const std::size_t hash = IpAddressHash{}(dest.ip) * 31 + dest.port;
+  CachedRecord& slot = record_cache_[hash % record_cache_.size()];
+  if (slot.record != nullptr && slot.key.port == dest.port && slot.key.ip == dest.ip &&
+      slot.key.transport == dest.transport && slot.key.direction == dest.direction &&
+      slot.key.name == dest.name) {
+    return slot.record;
+  }
+  slot.record = ledger_.destination(dest);
+  slot.key = dest;
+  return slot.record;
+}
+
 void Meter::push_denied(DestinationRecord* record, const Verdict& verdict, int64_t now_ns) {
   ledger_.count_denied(record, verdict);
   Event e = make_event(Event::Kind::kDenied, now_ns);
@@ -104,7 +117,7 @@ Verdict Meter::decide_connect(const Destination& raw, FlowCounters** flow) {
 
   const int64_t now = steady_now_ns();
   if (verdict.allowed) verdict = connection_limits(policy.limits(), verdict, now);
-  DestinationRecord* record = ledger_.destination(dest);
+  DestinationRecord* record = record_of(dest);
   if (!verdict.allowed) {
     push_denied(record, verdict, now);
     return verdict;
@@ -126,7 +139,7 @@ Verdict Meter::decide_malformed(const Destination& raw) {
   const Destination dest = attributed(raw);
   const Verdict verdict = policy().decide_connect(dest);
   if (options_.metering && !verdict.allowed) {
-    push_denied(ledger_.destination(dest), verdict, steady_now_ns());
+    push_denied(record_of(dest), verdict, steady_now_ns());
   }
   return verdict;
 }
@@ -145,7 +158,7 @@ void Meter::connect_finished(FlowCounters* counters, bool established, int error
   if (!established) close(flow, nullptr);
 }
 
-void Meter::close(FlowRecord* flow, const KernelTcpCounters* kernel) {
+ClosedFlow Meter::close(FlowRecord* flow, const KernelTcpCounters* kernel) {
   const bool connection = flow->connection;
   const bool failed = flow->error != 0;
   Event e = make_event(Event::Kind::kClosed, 0);
@@ -153,20 +166,30 @@ void Meter::close(FlowRecord* flow, const KernelTcpCounters* kernel) {
   e.rule = flow->rule;
   e.error = flow->error;
   FlowTotals totals;
-  if (!ledger_.close_flow(flow, kernel, &totals, &e.start_ns)) return;
+  if (!ledger_.close_flow(flow, kernel, &totals, &e.start_ns)) return {};
   if (connection && open_connections_ > 0) --open_connections_;
-  // A failed connect already has its kFailed event (its flow-log record); it moved nothing.
-  if (failed) return;
+  const ClosedFlow closed{e.destination, totals.bytes_out, totals.bytes_in};
+  // A failed connect already has its kFailed event (a flow-log line with its error): no kClosed.
+  if (failed) return closed;
   e.at_ns = steady_now_ns();
   e.bytes_out = totals.bytes_out;
   e.bytes_in = totals.bytes_in;
   e.datagrams_out = totals.datagrams_out;
   e.datagrams_in = totals.datagrams_in;
   events_.push(e);
+  return closed;
 }
 
-void Meter::flow_closed(FlowCounters* counters, const KernelTcpCounters* kernel) {
-  if (FlowRecord* flow = ledger_.find_flow(counters)) close(flow, kernel);
+ClosedFlow Meter::flow_closed(FlowCounters* counters, const KernelTcpCounters* kernel) {
+  FlowRecord* flow = ledger_.find_flow(counters);
+  return flow ? close(flow, kernel) : ClosedFlow{};
+}
+
+void Meter::kernel_checked(const ClosedFlow& flow, const KernelTcpCounters& kernel) {
+  if (flow.destination == nullptr) return;
+  // Only this meter's ledger hands out these tokens (Meter::close).
+  auto* record = const_cast<DestinationRecord*>(static_cast<const DestinationRecord*>(flow.destination));
+  ledger_.kernel_checked(record, flow.bytes_out, flow.bytes_in, kernel);
 }
 
 Verdict Meter::decide_datagram(const Destination& raw, uint64_t bytes, FlowCounters** flow) {
@@ -176,7 +199,7 @@ Verdict Meter::decide_datagram(const Destination& raw, uint64_t bytes, FlowCount
   if (!options_.metering) return verdict;
 
   const int64_t now = steady_now_ns();
-  DestinationRecord* record = ledger_.destination(dest);
+  DestinationRecord* record = record_of(dest);
   if (verdict.allowed) verdict = quota_verdict(*record, bytes, verdict);
   if (!verdict.allowed) {
     push_denied(record, verdict, now);
@@ -258,7 +281,7 @@ FlowCounters* Meter::accepted(Transport transport, const IpAddress& peer, uint16
   if (!options_.metering) return nullptr;
   const int64_t now = steady_now_ns();
   Destination dest{transport, normalized(peer), local_port, {}, Direction::kInbound};
-  DestinationRecord* record = ledger_.destination(dest);
+  DestinationRecord* record = record_of(dest);
   const Verdict verdict{true, Reason::kInboundAllowed, "inbound"};
   FlowRecord* flow = ledger_.open_flow(record, verdict, now);
   ledger_.connect_finished(flow, true, 0);

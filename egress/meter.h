@@ -22,6 +22,7 @@
 // "meter off" leg costs exactly the rule decisions.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -57,7 +58,8 @@ class Meter final : public Egress {
   Verdict decide_connect(const Destination& dest, FlowCounters** flow) override;
   Verdict decide_malformed(const Destination& dest) override;
   void connect_finished(FlowCounters* flow, bool established, int error) override;
-  void flow_closed(FlowCounters* flow, const KernelTcpCounters* kernel) override;
+  ClosedFlow flow_closed(FlowCounters* flow, const KernelTcpCounters* kernel) override;
+  void kernel_checked(const ClosedFlow& flow, const KernelTcpCounters& kernel) override;
   Verdict decide_datagram(const Destination& dest, uint64_t bytes, FlowCounters** flow) override;
   Verdict quota_refused(FlowCounters* flow) override;
   Verdict decide_lookup(std::string_view name) override;
@@ -92,9 +94,12 @@ class Meter final : public Egress {
   Verdict connection_limits(const Limits& limits, Verdict allowed, int64_t now_ns);
   // The byte quotas for `bytes` more to `record`: allowed, or the quota that refuses.
   Verdict quota_verdict(const DestinationRecord& record, uint64_t bytes, Verdict allowed) const;
-  void close(FlowRecord* flow, const KernelTcpCounters* kernel);
+  ClosedFlow close(FlowRecord* flow, const KernelTcpCounters* kernel);
   void push_denied(DestinationRecord* record, const Verdict& verdict, int64_t now_ns);
   void apply_quota_limits(const Limits& limits);
+  // The ledger record of `dest`, through a small cache: a guest that reconnects to the same
+  // destination skips the ledger's ordered-map search and its lock.
+  DestinationRecord* record_of(const Destination& dest);
 
   const MeterOptions options_;
   std::atomic<const Policy*> current_{nullptr};
@@ -108,6 +113,12 @@ class Meter final : public Egress {
   TokenBucket connect_bucket_;
   TokenBucket lookup_bucket_;
   uint32_t open_connections_ = 0;  // guest thread only
+
+  struct CachedRecord {
+    Destination key;
+    DestinationRecord* record = nullptr;
+  };
+  std::array<CachedRecord, 64> record_cache_;  // guest thread only; direct-mapped
 };
 
 }  // namespace sluice::egress

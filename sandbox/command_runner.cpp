@@ -7,6 +7,7 @@
 
 #include "component/linker.h"
 #include "engine/runtime/sluice_rt.h"
+#include "wasi/sockets/socket_reaper.h"
 
 namespace sluice::sandbox {
 namespace {
@@ -154,6 +155,8 @@ RunResult run_command_component(const component::Component& component,
   pthread_attr_destroy(&attr);
   if (rc != 0) return {RunOutcome::kHostError, 0, "cannot start the guest thread"};
   pthread_join(thread, nullptr);
+  // The guest's sockets are gone; their kernel cross-checks finish before anyone reports.
+  wasi::SocketReaper::drain();
   return job.result;
 }
 

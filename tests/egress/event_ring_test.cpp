@@ -37,9 +37,9 @@ TEST(EventRing, OverflowDropsAndCountsInOrder) {
 }
 
 TEST(EventRing, OverflowNeverLosesLedgerCounters) {
-  OutboundRules rules;
-  rules.allow_outbound("tcp://127.0.0.1:*");
-  Meter meter(std::move(rules), MeterOptions{.sandbox_id = "s", .event_capacity = 8});
+  Policy policy;
+  policy.add("tcp://127.0.0.1:*", RuleAction::kAllow, Direction::kOutbound, "test");
+  Meter meter(std::move(policy), MeterOptions{.sandbox_id = "s", .event_capacity = 8});
   const Destination allowed{Transport::kTcp, IpAddress::v4(127, 0, 0, 1), 80, {}};
   const Destination denied{Transport::kTcp, IpAddress::v4(10, 0, 0, 1), 80, {}};
   for (int i = 0; i < 100; ++i) {

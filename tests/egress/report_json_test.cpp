@@ -1,5 +1,7 @@
 #include "egress/report_json.h"
 
+#include <netdb.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -29,8 +31,7 @@ void script(Meter& meter) {
   meter.flow_closed(flow, &kernel);
 
   ASSERT_TRUE(meter.decide_connect(named, &flow).allowed);
-  meter.connect_finished(flow, false, ECONNREFUSED);
-  meter.flow_closed(flow, nullptr);
+  meter.connect_finished(flow, false, ECONNREFUSED);  // ends the flow
 
   ASSERT_FALSE(meter.decide_connect({Transport::kTcp, IpAddress::v4(10, 0, 0, 1), 22, {}}, &flow).allowed);
   ASSERT_FALSE(meter.decide_connect({Transport::kTcp, IpAddress::v4(10, 0, 0, 1), 22, {}}, &flow).allowed);
@@ -58,11 +59,11 @@ RunInfo run_info() {
   return run;
 }
 
-OutboundRules script_rules() {
-  OutboundRules rules;
-  rules.allow_outbound("tcp://localhost:8080");
-  rules.allow_outbound("*://127.0.0.0/8:*");
-  return rules;
+Policy script_rules() {
+  Policy policy;
+  policy.add("tcp://localhost:8080", RuleAction::kAllow, Direction::kOutbound, "test");
+  policy.add("*://127.0.0.0/8:*", RuleAction::kAllow, Direction::kOutbound, "test");
+  return policy;
 }
 
 TEST(ReportJson, ScriptedRun) {
@@ -91,6 +92,9 @@ TEST(ReportJson, ScriptedRun) {
   EXPECT_EQ(t["udp_bytes_received"], 300);
   EXPECT_EQ(t["dns_lookups"], 1);
   EXPECT_EQ(t["dns_denied"], 1);
+  EXPECT_EQ(t["connections_accepted"], 0);
+  EXPECT_EQ(t["listens_allowed"], 0);
+  EXPECT_EQ(t["listens_denied"], 0);
   for (const auto& [key, value] : t.items()) EXPECT_TRUE(value.is_number_unsigned()) << key;
 
   // Ordered by transport, IP, port, name: tcp 10.0.0.1:22, tcp 127.0.0.1:8080 localhost,
@@ -100,6 +104,8 @@ TEST(ReportJson, ScriptedRun) {
   EXPECT_EQ(d[0]["ip"], "10.0.0.1");
   EXPECT_EQ(d[0]["denied"], 2);
   EXPECT_TRUE(d[0]["name"].is_null());
+  EXPECT_TRUE(d[0]["allowed_by"].is_null());
+  EXPECT_EQ(d[0]["direction"], "outbound");
   const json& web = d[1];
   EXPECT_EQ(web["transport"], "tcp");
   EXPECT_EQ(web["ip"], "127.0.0.1");
@@ -109,29 +115,39 @@ TEST(ReportJson, ScriptedRun) {
   EXPECT_EQ(web["established"], 1);
   EXPECT_EQ(web["failed"], json({{"ECONNREFUSED", 1}}));
   EXPECT_EQ(web["denied"], 0);
+  EXPECT_EQ(web["allowed_by"], "tcp://localhost:8080");
   EXPECT_EQ(web["bytes_sent"], 1000);
   EXPECT_EQ(web["bytes_received"], 250);
   EXPECT_EQ(web["kernel"], json({{"bytes_acked", 1000}, {"bytes_sent", 1000}, {"bytes_received", 250},
                                  {"connections_checked", 1}, {"mismatch", false}}));
   EXPECT_EQ(d[2]["port"], 9000);
   EXPECT_EQ(d[2]["attempts"], 1);
+  EXPECT_EQ(d[2]["allowed_by"], "*://127.0.0.0/8:*");
   EXPECT_EQ(d[3]["transport"], "udp");
   EXPECT_EQ(d[3]["datagrams_sent"], 2);
   EXPECT_EQ(d[3]["bytes_sent"], 100);
   EXPECT_EQ(d[3]["datagrams_received"], 1);
 
   ASSERT_EQ(r["denied"].size(), 1u);
-  EXPECT_EQ(r["denied"][0], json({{"transport", "tcp"}, {"ip", "10.0.0.1"}, {"port", 22}, {"name", nullptr},
-                                  {"rule", "default-deny"}, {"reason", "no --allow-outbound rule matches"},
-                                  {"count", 2}}));
+  EXPECT_EQ(r["denied"][0], json({{"direction", "outbound"}, {"transport", "tcp"}, {"ip", "10.0.0.1"},
+                                  {"port", 22}, {"name", nullptr}, {"rule", "default-deny"},
+                                  {"reason", "no-allow-rule"}, {"count", 2}}));
 
   ASSERT_EQ(r["dns"].size(), 2u);
-  EXPECT_EQ(r["dns"][0], json({{"name", "exfil.attacker.example"}, {"lookups", 0}, {"addresses", 0}, {"denied", 1}}));
-  EXPECT_EQ(r["dns"][1], json({{"name", "localhost"}, {"lookups", 1}, {"addresses", 2}, {"denied", 0}}));
+  EXPECT_EQ(r["dns"][0], json({{"name", "exfil.attacker.example"}, {"lookups", 0}, {"addresses", 0},
+                               {"failed", 0}, {"errors", json::object()}, {"denied", 1},
+                               {"denials", json::array({json({{"rule", "default-deny"},
+                                                              {"reason", "no-name-rule"},
+                                                              {"count", 1}})})}}));
+  EXPECT_EQ(r["dns"][1], json({{"name", "localhost"}, {"lookups", 1}, {"addresses", 2}, {"failed", 0},
+                               {"errors", json::object()}, {"denied", 0}, {"denials", json::array()}}));
+  EXPECT_TRUE(r["listens"].is_array());
+  EXPECT_TRUE(r["listens"].empty());
+  EXPECT_EQ(r["policy"], json({{"rules", 2}, {"generation", 1}}));
 
-  // attempt+established+closed, attempt+failed+closed, 2 denied, 1 denied dns, 1 dns lookup,
-  // attempt (9000), and finish(): closed 9000 + closed udp.
-  EXPECT_EQ(r["events"]["recorded"], 13);
+  // 1 dns lookup, attempt+established+closed, attempt+failed (a failed connect has no closed
+  // event), 2 denied, 1 denied dns, attempt (9000), and finish(): closed 9000 + closed udp.
+  EXPECT_EQ(r["events"]["recorded"], 12);
   EXPECT_EQ(r["events"]["dropped"], 0);
 }
 
@@ -140,21 +156,23 @@ TEST(ReportJson, ReportsDroppedEvents) {
   script(meter);
   const json r = json::parse(render_report(meter, run_info()));
   EXPECT_EQ(r["events"]["recorded"], 4);
-  EXPECT_EQ(r["events"]["dropped"], 7);  // 11 before finish()
+  EXPECT_EQ(r["events"]["dropped"], 6);  // 10 before finish()
   EXPECT_EQ(r["totals"]["connections_attempted"], 3);  // counters are never dropped
 }
 
 TEST(ReportJson, EmptyRunHasEveryKey) {
-  Meter meter(OutboundRules{}, {});
+  Meter meter(Policy{}, {});
   RunInfo run = run_info();
   run.outcome = "exited";
   run.exit_status = 0;
   const json r = json::parse(render_report(meter, run));
   for (const char* key : {"sandbox", "component", "outcome", "exit_status", "started_at", "duration_seconds",
-                          "totals", "destinations", "denied", "dns", "events"}) {
+                          "totals", "destinations", "denied", "dns", "listens", "policy", "events"}) {
     EXPECT_TRUE(r.contains(key)) << key;
   }
-  EXPECT_EQ(r["totals"].size(), 12u);
+  EXPECT_EQ(r["totals"].size(), 15u);
+  for (const auto& [key, value] : r["totals"].items()) EXPECT_EQ(value, 0) << key;
+  EXPECT_EQ(r["policy"]["rules"], 0);
   EXPECT_TRUE(r["destinations"].is_array());
   EXPECT_TRUE(r["destinations"].empty());
 }
@@ -175,6 +193,80 @@ TEST(ReportJson, WritesFileAndNamesUnwritablePath) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/report.json"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace sluice::egress
+
+namespace sluice::egress {
+namespace {
+
+TEST(ReportJson, InboundAndListens) {
+  Policy policy;
+  policy.add("tcp://127.0.0.1:8080", RuleAction::kAllow, Direction::kInbound, "--allow-inbound");
+  Meter meter(std::move(policy), {.sandbox_id = "sb-1"});
+  ASSERT_TRUE(meter.decide_listen(Transport::kTcp, IpAddress::v4(127, 0, 0, 1), 8080).allowed);
+  ASSERT_FALSE(meter.decide_listen(Transport::kTcp, IpAddress::v4(127, 0, 0, 1), 9090).allowed);
+  ASSERT_FALSE(meter.decide_listen(Transport::kTcp, IpAddress::v4(127, 0, 0, 1), 9090).allowed);
+  FlowCounters* in = meter.accepted(Transport::kTcp, IpAddress::v4(127, 0, 0, 9), 8080);
+  ASSERT_NE(in, nullptr);
+  FlowCounters::add(in->bytes_in, 70);
+  FlowCounters::add(in->bytes_out, 30);
+  meter.flow_closed(in, nullptr);
+  meter.accepted(Transport::kTcp, IpAddress::v4(127, 0, 0, 9), 8080);  // left open
+  meter.finish();
+
+  const LedgerSnapshot snap = meter.snapshot();
+  EXPECT_EQ(snap.totals.connections_accepted, 2u);
+  EXPECT_EQ(snap.totals.connections_attempted, 0u);  // outbound only
+  ASSERT_EQ(snap.destinations.size(), 1u);
+  EXPECT_EQ(snap.destinations[0].key.direction, Direction::kInbound);
+
+  const json r = json::parse(render_report(meter, run_info()));
+  const json& t = r["totals"];
+  EXPECT_EQ(t["connections_accepted"], 2);
+  EXPECT_EQ(t["connections_attempted"], 0);
+  EXPECT_EQ(t["bytes_received"], 70);
+  EXPECT_EQ(t["bytes_sent"], 30);
+  EXPECT_EQ(t["listens_allowed"], 1);
+  EXPECT_EQ(t["listens_denied"], 2);
+  ASSERT_EQ(r["destinations"].size(), 1u);
+  const json& d = r["destinations"][0];
+  EXPECT_EQ(d["direction"], "inbound");
+  EXPECT_EQ(d["ip"], "127.0.0.9");
+  EXPECT_EQ(d["port"], 8080);
+  EXPECT_EQ(d["attempts"], 2);
+  EXPECT_EQ(d["established"], 2);
+
+  ASSERT_EQ(r["listens"].size(), 2u);
+  EXPECT_EQ(r["listens"][0], json({{"transport", "tcp"}, {"ip", "127.0.0.1"}, {"port", 8080},
+                                   {"allowed", 1}, {"allowed_by", "tcp://127.0.0.1:8080"},
+                                   {"denied", 0}, {"denials", json::array()}}));
+  EXPECT_EQ(r["listens"][1], json({{"transport", "tcp"}, {"ip", "127.0.0.1"}, {"port", 9090},
+                                   {"allowed", 0}, {"allowed_by", nullptr}, {"denied", 2},
+                                   {"denials", json::array({json({{"rule", "default-deny"},
+                                                                  {"reason", "no-inbound-rule"},
+                                                                  {"count", 2}})})}}));
+}
+
+TEST(ReportJson, DnsErrorsAndLimitDenials) {
+  Policy policy = script_rules();
+  policy.limits().concurrent_connections = 1;
+  Meter meter(std::move(policy), {});
+  ASSERT_TRUE(meter.decide_lookup("localhost").allowed);
+  meter.lookup_finished("localhost", {}, EAI_NONAME);
+  FlowCounters* flow = nullptr;
+  const Destination d{Transport::kTcp, IpAddress::v4(127, 0, 0, 1), 7, {}};
+  ASSERT_TRUE(meter.decide_connect(d, &flow).allowed);
+  ASSERT_FALSE(meter.decide_connect(d, &flow).allowed);
+  const json r = json::parse(render_report(meter, run_info()));
+  EXPECT_EQ(r["dns"][0]["errors"], json({{"EAI_NONAME", 1}}));
+  EXPECT_EQ(r["dns"][0]["failed"], 1);
+  ASSERT_EQ(r["denied"].size(), 1u);
+  EXPECT_EQ(r["denied"][0]["rule"], "limits.concurrent_connections");
+  EXPECT_EQ(r["denied"][0]["reason"], "concurrent-connections");
+  EXPECT_EQ(r["destinations"][0]["allowed_by"], "*://127.0.0.0/8:*");
+  EXPECT_EQ(r["destinations"][0]["denied"], 1);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -23,6 +24,7 @@
 #include "tests/wasi/guest_harness.h"
 #include "tests/wasi/test_fds.h"
 #include "wasi/io/pollable.h"
+#include "wasi/sockets/socket_reaper.h"
 
 namespace sluice::wasi::testing {
 
@@ -32,6 +34,8 @@ class FakeEgress final : public egress::Egress {
   static constexpr egress::Verdict kAllowed{true, egress::Reason::kAllowedByRule, "allow-all"};
 
   explicit FakeEgress(bool allow) : allow_(allow) {}
+  // The socket reaper may still report kernel counters to us: let it finish first.
+  ~FakeEgress() override { SocketReaper::drain(); }
 
   struct Finished {
     egress::FlowCounters* flow;
@@ -53,8 +57,19 @@ class FakeEgress final : public egress::Egress {
   void connect_finished(egress::FlowCounters* flow, bool established, int error) override {
     finished.push_back({flow, established, error});
   }
-  void flow_closed(egress::FlowCounters* flow, const egress::KernelTcpCounters* kernel) override {
+  // The flow itself is the cross-check token; kernel_checked() (the socket reaper's thread)
+  // fills in the kernel's view. Call wasi::SocketReaper::drain() before reading it.
+  egress::ClosedFlow flow_closed(egress::FlowCounters* flow,
+                                 const egress::KernelTcpCounters* kernel) override {
+    std::lock_guard lock(closed_mutex);
     closed.push_back({flow, kernel ? std::optional(*kernel) : std::nullopt});
+    return {flow, flow->bytes_out.load(), flow->bytes_in.load()};
+  }
+  void kernel_checked(const egress::ClosedFlow& flow, const egress::KernelTcpCounters& kernel) override {
+    std::lock_guard lock(closed_mutex);
+    for (Closed& c : closed) {
+      if (c.flow == flow.destination) c.kernel = kernel;
+    }
   }
   egress::Verdict decide_datagram(const egress::Destination& dest, uint64_t bytes,
                                   egress::FlowCounters** flow) override {
@@ -101,7 +116,8 @@ class FakeEgress final : public egress::Egress {
   std::deque<egress::FlowCounters> flows;  // deque: stable addresses
   std::vector<egress::Destination> connects;
   std::vector<Finished> finished;
-  std::vector<Closed> closed;
+  std::vector<Closed> closed;  // guarded by closed_mutex while a reaper may run
+  std::mutex closed_mutex;
   std::vector<egress::Destination> datagrams;
   std::map<uint16_t, egress::FlowCounters*> datagram_flows;
   std::vector<std::string> lookups;

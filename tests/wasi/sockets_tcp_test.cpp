@@ -8,6 +8,7 @@
 
 #include "engine/runtime/sluice_rt.h"
 #include "tests/wasi/sockets_support.h"
+#include "wasi/sockets/socket_reaper.h"
 #include "wasi/io/streams.h"
 #include "wasi/sockets/tcp_socket.h"
 
@@ -82,6 +83,7 @@ TEST(WasiSocketsTcp, EveryWritePathIsCountedAndTcpInfoReportedAtClose) {
   g.drop<TcpSocket>(socket);
   EXPECT_TRUE(egress.closed.empty());
   g.drop<InputStream>(input);
+  SocketReaper::drain();
   ASSERT_EQ(egress.closed.size(), 1u);
   EXPECT_EQ(egress.closed[0].flow, &flow);
   ASSERT_TRUE(egress.closed[0].kernel.has_value());
@@ -172,6 +174,7 @@ TEST(WasiSocketsTcp, ReadsAreCountedAndKernelReceivedBytesReported) {
   g.drop<InputStream>(input);
   g.drop<OutputStream>(output);
   g.drop<TcpSocket>(socket);
+  SocketReaper::drain();
   ASSERT_EQ(egress.closed.size(), 1u);
   ASSERT_TRUE(egress.closed[0].kernel.has_value());
   // tcpi_bytes_received also counts the peer's FIN.

@@ -125,13 +125,23 @@ StreamResult<uint64_t> OutputStream::wait_writable() {
   }
 }
 
-StreamResult<Unit> OutputStream::blocking_flush() {
-  StreamResult<Unit> flushed = flush();
-  if (!flushed.is_ok()) return flushed;
-  // The flush has completed once the stream accepts writes again.
-  StreamResult<uint64_t> permit = wait_writable();
+StreamResult<bool> OutputStream::flushed() {
+  StreamResult<uint64_t> permit = writable_bytes();
   if (!permit.is_ok()) return Err(permit.err_value());
-  return Ok();
+  return Ok(permit.ok_value() > 0);
+}
+
+StreamResult<Unit> OutputStream::blocking_flush() {
+  StreamResult<Unit> started = flush();
+  if (!started.is_ok()) return started;
+  std::unique_ptr<Pollable> pollable;
+  for (;;) {
+    StreamResult<bool> done = remember_failure(flushed());
+    if (!done.is_ok()) return Err(done.err_value());
+    if (done.ok_value()) return Ok();
+    if (!pollable) pollable = subscribe();
+    pollable->block();
+  }
 }
 
 StreamResult<Unit> OutputStream::blocking_write_and_flush(std::span<const uint8_t> bytes) {

@@ -94,6 +94,11 @@ class OutputStream : public component::HostResource {
   virtual StreamResult<Unit> write_zero_bytes(uint64_t len);
   // Starts a flush of buffered data. Default: nothing is buffered.
   virtual StreamResult<Unit> start_flush() { return component::Ok(); }
+  // Whether everything written so far has been handed on (what blocking-flush waits for).
+  // Default: the stream accepts writes again. A stream that may refuse further writes for
+  // good (an egress byte quota used up exactly) says so here instead, so a flush of the last
+  // permitted bytes succeeds and only the next write fails.
+  virtual StreamResult<bool> flushed();
 
  private:
   template <typename T>

@@ -1,8 +1,7 @@
 #include "wasi/sockets/tcp_socket.h"
 
-// <linux/tcp.h> rather than <netinet/tcp.h>: glibc's struct tcp_info lacks tcpi_bytes_sent.
-#include <linux/tcp.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "wasi/sockets/socket_options.h"
+#include "wasi/sockets/socket_reaper.h"
 
 namespace sluice::wasi {
 
@@ -113,16 +113,20 @@ class TcpConnection {
   ~TcpConnection() {
     // Last chance for bytes still held in the host (the output stream was dropped unflushed).
     send_buffer_->flush();
+    egress::ClosedFlow closed;
     if (flow_ != nullptr) {
       if (state_ == State::kConnecting) {
         egress_->connect_finished(flow_, false, ECANCELED);
       } else if (state_ == State::kEstablished) {
-        std::optional<egress::KernelTcpCounters> kernel = kernel_counters();
-        egress_->flow_closed(flow_, kernel ? &*kernel : nullptr);
+        closed = egress_->flow_closed(flow_, nullptr);
       }
     }
-    // A pollable may still hold the fd open: make the peer see the end of the connection now.
-    if (state_ == State::kEstablished) ::shutdown(fd_->get(), SHUT_RDWR);
+    if (state_ == State::kEstablished) {
+      // A pollable may still hold the fd open: make the peer see the end of the connection now.
+      ::shutdown(fd_->get(), SHUT_RDWR);
+      // The kernel cross-check and the close happen off the guest's thread.
+      SocketReaper::reap(fd_, egress_, closed);
+    }
   }
 
   void established() {
@@ -143,32 +147,6 @@ class TcpConnection {
 
  private:
   enum class State { kConnecting, kEstablished, kFailed };
-
-  std::optional<egress::KernelTcpCounters> kernel_counters() const {
-    tcp_info info{};
-    socklen_t length = sizeof info;
-    if (::getsockopt(fd_->get(), IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return std::nullopt;
-    // Linux counts sequence space, not payload: tcpi_bytes_acked includes our SYN and, once the
-    // peer acknowledged it, our FIN; tcpi_bytes_received includes the peer's FIN. Subtract them
-    // so the kernel's figures are payload bytes, comparable with ours. The TCP state says which
-    // FINs exist. Older kernels fill a shorter struct; fields past `length` stay zero.
-    // tcpi_state values (the kernel's net/tcp_states.h; no userspace header has both these and
-    // struct tcp_info without conflicts).
-    enum : uint8_t { kFinWait2 = 5, kTimeWait = 6, kClose = 7, kCloseWait = 8, kLastAck = 9, kClosing = 11 };
-    const uint8_t state = info.tcpi_state;
-    const bool our_fin_acked = state == kFinWait2 || state == kTimeWait || state == kClose;
-    // A socket still held open that gets the peer's FIN in FIN-WAIT-2 goes straight to CLOSE
-    // (tcp_fin -> tcp_time_wait -> tcp_done), so CLOSE means both FINs, barring a reset.
-    const bool peer_fin_received = state == kCloseWait || state == kLastAck || state == kClosing ||
-                                   state == kTimeWait || state == kClose;
-    uint64_t control_acked = (info.tcpi_bytes_acked > 0 ? 1 : 0) + (our_fin_acked ? 1 : 0);
-    egress::KernelTcpCounters counters;
-    counters.bytes_acked =
-        info.tcpi_bytes_acked >= control_acked ? info.tcpi_bytes_acked - control_acked : 0;
-    counters.bytes_sent = info.tcpi_bytes_sent;
-    counters.bytes_received = info.tcpi_bytes_received - (peer_fin_received && info.tcpi_bytes_received > 0 ? 1 : 0);
-    return counters;
-  }
 
   std::shared_ptr<HostFd> fd_;
   egress::Egress* egress_;
@@ -259,6 +237,13 @@ class TcpOutputStream final : public OutputStream {
   StreamResult<Unit> start_flush() override {
     buffer_->flush();
     return failure();
+  }
+
+  // Flushed once the kernel has taken every byte, whatever the quota says about the next ones.
+  StreamResult<bool> flushed() override {
+    buffer_->flush();
+    if (StreamResult<Unit> failed = failure(); !failed.is_ok()) return Err(failed.err_value());
+    return Ok(buffer_->empty());
   }
 
  private:

@@ -222,35 +222,68 @@ static int hexval(char c) {
   return -1;
 }
 
+// "a.b.c.d" with each part 0..255; 0 on success.
+static int parse_v4(const char *ip, uint8_t out[4]) {
+  unsigned a, b, c, d;
+  char tail;
+  if (sscanf(ip, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 || c > 255 ||
+      d > 255)
+    return 1;
+  out[0] = (uint8_t)a, out[1] = (uint8_t)b, out[2] = (uint8_t)c, out[3] = (uint8_t)d;
+  return 0;
+}
+
+// "%N" after an IPv6 address: a numeric zone (interface index; wasm has no if_nametoindex).
+static int parse_zone(const char *zone, uint32_t *scope_id) {
+  char *end;
+  unsigned long v = strtoul(zone, &end, 10);
+  if (!*zone || *end || v > 0xffffffffUL) return 1;
+  *scope_id = (uint32_t)v;
+  return 0;
+}
+
+// Appends one 16-bit group before or after the "::" gap.
+static int push_group(uint16_t head[8], int *nh, uint16_t tail[8], int *nt, int after_gap,
+                      uint16_t v) {
+  if (after_gap) {
+    if (*nt == 8) return 1;
+    tail[(*nt)++] = v;
+  } else {
+    if (*nh == 8) return 1;
+    head[(*nh)++] = v;
+  }
+  return 0;
+}
+
 int ws_parse_addr(const char *ip, uint16_t port, ws_addr *out) {
   memset(out, 0, sizeof *out);
   out->port = port;
-  if (!strchr(ip, ':')) {
-    unsigned a, b, c, d;
-    char tail;
-    if (sscanf(ip, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 || c > 255 ||
-        d > 255)
-      return 1;
-    out->v4[0] = (uint8_t)a, out->v4[1] = (uint8_t)b, out->v4[2] = (uint8_t)c,
-    out->v4[3] = (uint8_t)d;
-    return 0;
-  }
+  if (!strchr(ip, ':')) return parse_v4(ip, out->v4);
   out->is_v6 = 1;
+  // The zone ("fe80::1%1") is split off first so the groups parse alone.
+  char text[64];
+  const char *zone = strchr(ip, '%');
+  size_t len = zone ? (size_t)(zone - ip) : strlen(ip);
+  if (len >= sizeof text || (zone && parse_zone(zone + 1, &out->scope_id))) return 1;
+  memcpy(text, ip, len);
+  text[len] = 0;
   uint16_t head[8], tail[8];
   int nh = 0, nt = 0, seen_gap = 0;
-  const char *p = ip;
+  const char *p = text;
   if (p[0] == ':' && p[1] == ':') seen_gap = 1, p += 2;
   while (*p) {
+    // A dotted IPv4 tail ("::ffff:127.0.0.1", "::127.0.0.1") is the last two groups.
+    if (strchr(p, '.') && !strchr(p, ':')) {
+      uint8_t q[4];
+      if (parse_v4(p, q) ||
+          push_group(head, &nh, tail, &nt, seen_gap, (uint16_t)(q[0] << 8 | q[1])) ||
+          push_group(head, &nh, tail, &nt, seen_gap, (uint16_t)(q[2] << 8 | q[3])))
+        return 1;
+      break;
+    }
     int v = 0, digits = 0;
     while (hexval(*p) >= 0 && digits < 4) v = v * 16 + hexval(*p++), digits++;
-    if (!digits) return 1;
-    if (seen_gap) {
-      if (nt == 8) return 1;
-      tail[nt++] = (uint16_t)v;
-    } else {
-      if (nh == 8) return 1;
-      head[nh++] = (uint16_t)v;
-    }
+    if (!digits || push_group(head, &nh, tail, &nt, seen_gap, (uint16_t)v)) return 1;
     if (*p == 0) break;
     if (*p != ':') return 1;
     p++;

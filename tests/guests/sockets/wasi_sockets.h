@@ -56,7 +56,8 @@ typedef struct {
   uint16_t v6[8];  // host-order segments
   uint32_t flow_info, scope_id;
 } ws_addr;
-// Parses "127.0.0.1" or "::1" (full or :: compressed IPv6) into *out; 0 on success.
+// Parses "127.0.0.1" or "::1" (full or :: compressed IPv6, also with a dotted IPv4 tail as in
+// "::ffff:127.0.0.1" and a numeric zone as in "fe80::1%1") into *out; 0 on success.
 int ws_parse_addr(const char *ip, uint16_t port, ws_addr *out);
 // Formats an address (without port) into buf; returns buf.
 char *ws_format_ip(const ws_addr *a, char *buf, size_t len);
