@@ -14,13 +14,14 @@ namespace {
 
 struct Job {
   std::shared_ptr<HostFd> fd;
+  TcpOpen open;
   egress::Egress* egress;
   egress::ClosedFlow flow;
 };
 
 void finish(Job& job) {
   if (job.egress != nullptr && job.flow.destination != nullptr) {
-    if (auto kernel = read_kernel_tcp_counters(job.fd->get())) {
+    if (auto kernel = read_kernel_tcp_counters(job.fd->get(), job.open)) {
       job.egress->kernel_checked(job.flow, *kernel);
     }
   }
@@ -88,8 +89,9 @@ Worker& worker() {
 
 }  // namespace
 
-void SocketReaper::reap(std::shared_ptr<HostFd> fd, egress::Egress* egress, egress::ClosedFlow flow) {
-  Job job{std::move(fd), egress, flow};
+void SocketReaper::reap(std::shared_ptr<HostFd> fd, TcpOpen open, egress::Egress* egress,
+                        egress::ClosedFlow flow) {
+  Job job{std::move(fd), open, egress, flow};
   if (!worker().enqueue(job)) finish(job);
 }
 

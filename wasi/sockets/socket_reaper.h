@@ -15,6 +15,7 @@
 
 #include "egress/egress.h"
 #include "wasi/io/host_fd.h"
+#include "wasi/sockets/tcp_kernel_counters.h"
 
 namespace sluice::wasi {
 
@@ -22,7 +23,8 @@ class SocketReaper {
  public:
   // Reads TCP_INFO of `fd` and reports it to `egress` for `flow` (when `egress` is not null),
   // then drops this reference to `fd` (closing it, unless a pollable still holds it).
-  static void reap(std::shared_ptr<HostFd> fd, egress::Egress* egress, egress::ClosedFlow flow);
+  static void reap(std::shared_ptr<HostFd> fd, TcpOpen open, egress::Egress* egress,
+                   egress::ClosedFlow flow);
   // Waits until every reap queued before this call has been done. Cheap when none ever was.
   static void drain();
 };

@@ -2,13 +2,16 @@
 // comparable with the meter's: the egress cross-check.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 
 #include "egress/egress.h"
 
 namespace sluice::wasi {
 
+enum class TcpOpen : uint8_t { kActive, kPassive };  // we connected / we accepted
+
 // nullopt when the kernel gives no TCP_INFO for `fd`.
-std::optional<egress::KernelTcpCounters> read_kernel_tcp_counters(int fd);
+std::optional<egress::KernelTcpCounters> read_kernel_tcp_counters(int fd, TcpOpen open);
 
 }  // namespace sluice::wasi

@@ -125,7 +125,7 @@ class TcpConnection {
       // A pollable may still hold the fd open: make the peer see the end of the connection now.
       ::shutdown(fd_->get(), SHUT_RDWR);
       // The kernel cross-check and the close happen off the guest's thread.
-      SocketReaper::reap(fd_, egress_, closed);
+      SocketReaper::reap(fd_, open_, egress_, closed);
     }
   }
 
@@ -134,7 +134,10 @@ class TcpConnection {
     if (flow_ != nullptr) egress_->connect_finished(flow_, true, 0);
   }
   // An accepted connection is established from the start (Egress::accepted counted it).
-  void mark_accepted() { state_ = State::kEstablished; }
+  void mark_accepted() {
+    state_ = State::kEstablished;
+    open_ = TcpOpen::kPassive;
+  }
   void failed(int error_number) {
     state_ = State::kFailed;
     if (flow_ != nullptr) egress_->connect_finished(flow_, false, error_number);
@@ -155,6 +158,7 @@ class TcpConnection {
   egress::FlowCounters* flow_;
   std::shared_ptr<SendBuffer> send_buffer_;
   State state_ = State::kConnecting;
+  TcpOpen open_ = TcpOpen::kActive;
 };
 
 namespace {

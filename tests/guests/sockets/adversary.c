@@ -34,6 +34,10 @@
 //       before writing on either, then writes (zeroes) up to BYTES of each grant and flushes.
 //       n = bytes each write accepted. A host that grants the same quota twice sends too much.
 //   sleep MS                     -> sleep MS ok                          (rate limits refill)
+//   wait-stdin                   -> wait-stdin <the line read from stdin> (the test says "go on")
+//   serve IP PORT N              -> serve IP PORT N listening, then after N connections were
+//                                   accepted and echoed: serve IP PORT N accepted=<n> echoed=<bytes> ok
+//                                   | serve IP PORT N listen=<error>     (ingress, metered inbound)
 #include <stdarg.h>
 #include <string.h>
 
@@ -419,6 +423,54 @@ static void step_sleep(char **a) {
   emit("sleep %s ok", a[0]);
 }
 
+// wait-stdin: blocks until the host test writes a line to stdin (a test's way to say "now").
+static void step_wait_stdin(char **a) {
+  (void)a;
+  if (!g_stdin) g_stdin = ws_get_stdin();
+  char line[256];
+  size_t got = 0;
+  int err = ws_read_line(g_stdin, line, sizeof line, &got);
+  if (got && line[got - 1] == '\n') line[got - 1] = 0;
+  emit("wait-stdin %s", err ? outcome_name(err) : line);
+}
+
+// serve IP PORT N: listens, prints "serve IP PORT N listening", then accepts N connections one
+// at a time and echoes each back until the peer shuts down its side.
+static void step_serve(char **a) {
+  ws_addr local;
+  parse_addr_or_exit(a[0], a[1], &local);
+  uint64_t n = arg_u64(a[2], "N");
+  int32_t listener;
+  int err = ws_tcp_listen(&local, &listener);
+  if (err) {
+    emit("serve %s %s %s listen=%s", a[0], a[1], a[2], outcome_name(err));
+    return;
+  }
+  emit("serve %s %s %s listening", a[0], a[1], a[2]);
+  uint64_t accepted = 0, echoed = 0;
+  while (accepted < n && !err) {
+    ws_tcp c;
+    err = ws_tcp_accept(listener, &c);
+    if (err == WS_ERR(WS_EC_WOULD_BLOCK)) {
+      err = wait_until(ws_tcp_subscribe(listener), ws_now_ns() + 4 * STALL_NS);
+      continue;
+    }
+    if (err) break;
+    accepted++;
+    char buf[4096];
+    size_t got;
+    while (!ws_blocking_read(c.in, buf, sizeof buf, &got)) {
+      if (got && ws_send_all(c.out, "write", buf, got, 0, NULL)) break;
+      echoed += got;
+    }
+    ws_tcp_shutdown(c.sock, 2);
+    ws_tcp_close(&c);
+  }
+  ws_tcp_socket_drop(listener);
+  emit("serve %s %s %s accepted=%llu echoed=%llu %s", a[0], a[1], a[2],
+       (unsigned long long)accepted, (unsigned long long)echoed, err ? outcome_name(err) : "ok");
+}
+
 typedef struct {
   const char *name;
   int nargs;
@@ -432,7 +484,8 @@ static const step kSteps[] = {
     {"lookup-connect", 2, step_lookup_connect},
     {"udp", 3, step_udp},                 {"udp-connected", 3, step_udp_connected},
     {"send", 4, step_send},               {"double-grant", 3, step_double_grant},
-    {"sleep", 1, step_sleep},
+    {"sleep", 1, step_sleep},             {"wait-stdin", 0, step_wait_stdin},
+    {"serve", 3, step_serve},
 };
 
 int main(int argc, char **argv) {

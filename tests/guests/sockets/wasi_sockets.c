@@ -28,6 +28,16 @@ IMPORT(SOCK("tcp"), "[method]tcp-socket.start-connect")
 extern void w_tcp_start_connect(int32_t self, int32_t network, A12, int32_t ret);
 IMPORT(SOCK("tcp"), "[method]tcp-socket.finish-connect")
 extern void w_tcp_finish_connect(int32_t self, int32_t ret);
+IMPORT(SOCK("tcp"), "[method]tcp-socket.start-bind")
+extern void w_tcp_start_bind(int32_t self, int32_t network, A12, int32_t ret);
+IMPORT(SOCK("tcp"), "[method]tcp-socket.finish-bind")
+extern void w_tcp_finish_bind(int32_t self, int32_t ret);
+IMPORT(SOCK("tcp"), "[method]tcp-socket.start-listen")
+extern void w_tcp_start_listen(int32_t self, int32_t ret);
+IMPORT(SOCK("tcp"), "[method]tcp-socket.finish-listen")
+extern void w_tcp_finish_listen(int32_t self, int32_t ret);
+// accept -> result<tuple<tcp-socket, input-stream, output-stream>, error-code>
+IMPORT(SOCK("tcp"), "[method]tcp-socket.accept") extern void w_tcp_accept(int32_t self, int32_t ret);
 IMPORT(SOCK("tcp"), "[method]tcp-socket.subscribe") extern int32_t w_tcp_subscribe(int32_t self);
 IMPORT(SOCK("tcp"), "[method]tcp-socket.shutdown")
 extern void w_tcp_shutdown(int32_t self, int32_t how, int32_t ret);
@@ -169,7 +179,17 @@ typedef struct {
   } u;
 } r_u64_se;
 
+// result<tuple<h, h, h>, error-code>: tag @0, payload @4.
+typedef struct {
+  uint8_t tag;
+  uint8_t pad[3];
+  union {
+    uint32_t h[3];
+    uint8_t code;
+  } u;
+} r_h3_ec;
 _Static_assert(sizeof(r_h_ec) == 12, "r_h_ec");
+_Static_assert(sizeof(r_h3_ec) == 16, "r_h3_ec");
 _Static_assert(sizeof(r_u64_ec) == 16, "r_u64_ec");
 _Static_assert(sizeof(r_se) == 12, "r_se");
 _Static_assert(sizeof(r_u64_se) == 16, "r_u64_se");
@@ -422,6 +442,34 @@ int ws_tcp_finish_connect(int32_t sock, int32_t *in, int32_t *out) {
 }
 
 int32_t ws_tcp_subscribe(int32_t sock) { return w_tcp_subscribe(sock); }
+
+int ws_tcp_listen(const ws_addr *local, int32_t *sock) {
+  int err = ws_tcp_create(local->is_v6, sock);
+  if (err) return err;
+  int32_t s[12];
+  flatten(local, s);
+  r_unit_ec r;
+  w_tcp_start_bind(*sock, ws_network(), SLOTS(s), P(&r));
+  if (!r.tag) w_tcp_finish_bind(*sock, P(&r));
+  if (!r.tag) w_tcp_start_listen(*sock, P(&r));
+  if (!r.tag) w_tcp_finish_listen(*sock, P(&r));
+  if (r.tag) {
+    w_tcp_drop(*sock);
+    *sock = 0;
+    return ec(r.code);
+  }
+  return 0;
+}
+
+int ws_tcp_accept(int32_t sock, ws_tcp *conn) {
+  r_h3_ec r;
+  w_tcp_accept(sock, P(&r));
+  if (r.tag) return ec(r.u.code);
+  conn->sock = (int32_t)r.u.h[0];
+  conn->in = (int32_t)r.u.h[1];
+  conn->out = (int32_t)r.u.h[2];
+  return 0;
+}
 
 int ws_tcp_connect(const ws_addr *to, ws_tcp *conn, int *stage) {
   memset(conn, 0, sizeof *conn);

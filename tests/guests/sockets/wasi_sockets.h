@@ -79,6 +79,10 @@ int ws_tcp_start_connect(int32_t sock, const ws_addr *to);
 // Answers WS_ERR(WS_EC_WOULD_BLOCK) while the connect is in progress.
 int ws_tcp_finish_connect(int32_t sock, int32_t *in, int32_t *out);
 int32_t ws_tcp_subscribe(int32_t sock);
+// Listening: create-tcp-socket, start/finish-bind to `local`, start/finish-listen.
+int ws_tcp_listen(const ws_addr *local, int32_t *sock);
+// One pending connection; WS_ERR(WS_EC_WOULD_BLOCK) when none is (subscribe to wait).
+int ws_tcp_accept(int32_t sock, ws_tcp *conn);
 // shutdown-type: 0 receive, 1 send, 2 both.
 int ws_tcp_shutdown(int32_t sock, int how);
 // Drops the streams, then the socket (any handle 0 is skipped).
