@@ -7,6 +7,9 @@
 # Variants, all against one loopback sink (bench/tcp_sink.c) on 127.0.0.1:
 #   sluice meter on    sluice run --allow-outbound tcp://127.0.0.1:PORT GUEST ...
 #   sluice meter off   the same with --no-metering (policy decisions kept, nothing counted)
+#   sluice policy      meter on and an active policy file: 1,000 rules (names, suffixes, CIDRs,
+#                      deny rules including metadata and 10.0.0.0/8), every limit set (high
+#                      enough not to bind): byte quotas, concurrency, connection and lookup rates
 #   native             the same loop in C on POSIX sockets (bench/native_*.c, cc -O2)
 #   jco                the same guest under jco's Node.js host (node_modules/.bin/jco run)
 # Workloads:
@@ -66,6 +69,29 @@ PORT=$(head -1 "$WORK/sink.port")
 [[ $PORT =~ ^[0-9]+$ ]] || { echo "the sink did not print its port" >&2; exit 1; }
 ALLOW=(--allow-outbound "tcp://$IP:$PORT")
 
+# The active policy of the "policy" variant: the sink's rule among 1,000, with every limit set.
+{
+  echo "version = 1"
+  echo "[outbound]"
+  echo "allow = ["
+  for i in $(seq 1 330); do
+    echo "  \"tcp://api$i.example.com:443\", \"*://*.svc$i.example.net:*\", \"tcp://100.$((i % 250)).$((i / 250)).0/24:8000-9000\","
+  done
+  echo "  \"tcp://$IP:$PORT\","
+  echo "]"
+  echo "deny = [\"*://metadata:*\", \"*://10.0.0.0/8:*\", \"tcp://*.blocked.example:*\", \"udp://*:53\","
+  for i in $(seq 1 5); do echo "  \"tcp://198.18.$i.0/24:*\","; done
+  echo "]"
+  echo "[limits]"
+  echo "bytes_out = \"1024 GiB\""
+  echo "bytes_out_per_destination = \"1024 GiB\""
+  echo "concurrent_connections = 10000"
+  echo "connections_per_second = { rate = 1000000, burst = 1000000 }"
+  echo "dns_lookups_per_second = 1000"
+  echo "[dns]"
+  echo "max_name_length = 200"
+} >"$WORK/policy.toml"
+
 now() { date +%s.%N; }
 RESULTS=$WORK/results  # lines: workload variant rep rate wall_seconds
 
@@ -88,21 +114,23 @@ run() {
     'BEGIN { printf "%s %s %s %.6f %.6f\n", w, v, r, n / s, b - a }' >>"$RESULTS"
 }
 
-sluice_cmd() {  # sluice_cmd on|off GUEST ARGS...
+sluice_cmd() {  # sluice_cmd on|off|policy GUEST ARGS...
   local mode=$1 guest=$2; shift 2
   local flags=("${ALLOW[@]}")
   [[ $mode = off ]] && flags+=(--no-metering)
+  [[ $mode = policy ]] && flags=(--policy "$WORK/policy.toml")
   echo "$SLUICE" run "${flags[@]}" "$GUESTS/$guest.wasm" -- "$@"
 }
 
 # Warm the sluice cache (one compile per guest) and check that every variant works.
 "$SLUICE" run "${ALLOW[@]}" "$GUESTS/bench_stream.wasm" -- $IP "$PORT" 1048576 65536 >/dev/null 2>&1
 "$SLUICE" run "${ALLOW[@]}" "$GUESTS/bench_churn.wasm" -- $IP "$PORT" 10 >/dev/null 2>&1
+"$SLUICE" run --policy "$WORK/policy.toml" "$GUESTS/bench_churn.wasm" -- $IP "$PORT" 10 >/dev/null
 : >"$RESULTS"
 
 one_rep() {
-  local rep=$1 order=(on off)
-  (( rep % 2 == 0 )) && order=(off on)
+  local rep=$1 order=(on off policy)
+  (( rep % 2 == 0 )) && order=(policy off on)
   for chunk in 1024 65536; do
     local w=stream-$((chunk / 1024))k jb=$JCO_STREAM_BYTES_1K
     (( chunk == 65536 )) && jb=$JCO_STREAM_BYTES_64K
@@ -139,8 +167,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 col() { awk -v w="$1" -v v="$2" -v c="$3" '$1==w && $2==v {print $c}' "$RESULTS"; }
 minmax() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s %s", lo, hi}'; }
 # Per-repetition ratio on/off of a workload (the pairs ran back to back).
-ratios() {
-  awk -v w="$1" '$1==w && $2=="sluice-on" {on[$3]=$4} $1==w && $2=="sluice-off" {off[$3]=$4}
+ratios() {  # ratios WORKLOAD [VARIANT (sluice-on)]
+  awk -v w="$1" -v v="${2:-sluice-on}" '$1==w && $2==v {on[$3]=$4} $1==w && $2=="sluice-off" {off[$3]=$4}
     END { for (r in on) if (r in off) print on[r] / off[r] }' "$RESULTS"
 }
 
@@ -152,7 +180,7 @@ echo "| workload | variant | per run | median rate | spread | vs meter off | med
 echo "|---|---|---|---:|---:|---:|---:|"
 for w in stream-1k stream-64k churn; do
   off_med=$(col "$w" sluice-off 4 | median)
-  for v in sluice-on sluice-off native jco; do
+  for v in sluice-on sluice-off sluice-policy native jco; do
     [[ -z $(col "$w" "$v" 4) ]] && continue
     med=$(col "$w" "$v" 4 | median)
     read -r lo hi <<<"$(col "$w" "$v" 4 | minmax)"
@@ -176,14 +204,16 @@ for w in stream-1k stream-64k churn; do
   done
 done
 echo
-echo "Meter overhead = 1 - (meter on / meter off), per repetition (the pair ran back to back):"
+echo "Overhead = 1 - (variant / meter off), per repetition (the variants ran back to back):"
 echo
-echo "| workload | median overhead | spread over repetitions | target |"
-echo "|---|---:|---:|---:|"
+echo "| workload | variant | median overhead | spread over repetitions | target |"
+echo "|---|---|---:|---:|---:|"
 for w in stream-1k stream-64k churn; do
   target="< 0.5%"; [[ $w = churn ]] && target="< 1%"
-  med=$(ratios "$w" | median)
-  read -r lo hi <<<"$(ratios "$w" | minmax)"
-  awk -v w="$w" -v m="$med" -v lo="$lo" -v hi="$hi" -v t="$target" \
-    'BEGIN { printf "| %s | %+.2f%% | %+.2f%% .. %+.2f%% | %s |\n", w, 100 * (1 - m), 100 * (1 - hi), 100 * (1 - lo), t }'
+  for v in sluice-on sluice-policy; do
+    med=$(ratios "$w" "$v" | median)
+    read -r lo hi <<<"$(ratios "$w" "$v" | minmax)"
+    awk -v w="$w" -v v="$v" -v m="$med" -v lo="$lo" -v hi="$hi" -v t="$target" \
+      'BEGIN { printf "| %s | %s | %+.2f%% | %+.2f%% .. %+.2f%% | %s |\n", w, v, 100 * (1 - m), 100 * (1 - hi), 100 * (1 - lo), t }'
+  done
 done

@@ -90,6 +90,9 @@ struct ByteQuota {
   std::atomic<uint64_t> limit{kUnlimited};                  // total bytes out
   std::atomic<uint64_t> per_destination_limit{kUnlimited};  // bytes out to one destination
   std::atomic<uint64_t> charged{0};                         // total charged so far
+  // Either limit is set. Charging goes on regardless (a reload that adds a quota finds the
+  // usage so far), but checking costs one load while no quota is set.
+  std::atomic<bool> active{false};
 };
 
 // Counters of one flow (a TCP connection, or a UDP socket's traffic to one destination).
@@ -112,13 +115,15 @@ struct FlowCounters {
 
   // How many more bytes this flow may hand to the kernel under the quotas.
   uint64_t send_allowance() const {
-    if (quota == nullptr) return ByteQuota::kUnlimited;
+    if (quota == nullptr || !quota->active.load(std::memory_order_relaxed)) {
+      return ByteQuota::kUnlimited;
+    }
     return std::min(remaining(quota->limit, quota->charged),
                     remaining(quota->per_destination_limit, *destination_charged));
   }
   // Which quota binds when send_allowance() is 0.
   bool destination_quota_binds() const {
-    return quota != nullptr &&
+    return quota != nullptr && quota->active.load(std::memory_order_relaxed) &&
            remaining(quota->per_destination_limit, *destination_charged) <
                remaining(quota->limit, quota->charged);
   }

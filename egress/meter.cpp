@@ -48,6 +48,8 @@ void Meter::apply_quota_limits(const Limits& limits) {
   quota_.limit.store(limits.bytes_out.value_or(ByteQuota::kUnlimited), std::memory_order_relaxed);
   quota_.per_destination_limit.store(
       limits.bytes_out_per_destination.value_or(ByteQuota::kUnlimited), std::memory_order_relaxed);
+  quota_.active.store(limits.bytes_out.has_value() || limits.bytes_out_per_destination.has_value(),
+                      std::memory_order_relaxed);
 }
 
 Destination Meter::attributed(const Destination& dest) const {
