@@ -1,5 +1,7 @@
 #include "tests/cli/background_process.h"
 
+#include "tests/cli/sluice_process.h"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,28 +14,11 @@ namespace sluice::testing {
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                                      const std::vector<std::string>& env) {
-  int in[2], out[2], err[2];
-  if (pipe(in) || pipe(out) || pipe(err)) throw std::runtime_error("pipe failed");
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
-    for (const std::string& kv : env) putenv(const_cast<char*>(kv.c_str()));
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  in_ = in[1];
-  out_ = out[0];
-  errfd_ = err[0];
+  const Child child = spawn(argv, env);
+  pid_ = child.pid;
+  in_ = child.in;
+  out_ = child.out;
+  errfd_ = child.err;
 }
 
 BackgroundProcess::~BackgroundProcess() {

@@ -10,8 +10,7 @@
 
 namespace sluice::testing {
 
-ProcessOutput run_process(const std::vector<std::string>& argv, const std::string& stdin_data,
-                          const std::vector<std::string>& env) {
+Child spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   int in[2], out[2], err[2];
   if (pipe(in) || pipe(out) || pipe(err)) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
@@ -31,16 +30,24 @@ ProcessOutput run_process(const std::vector<std::string>& argv, const std::strin
   close(in[0]);
   close(out[1]);
   close(err[1]);
+  return Child{pid, in[1], out[0], err[0]};
+}
+
+ProcessOutput run_process(const std::vector<std::string>& argv, const std::string& stdin_data,
+                          const std::vector<std::string>& env) {
+  const Child child = spawn(argv, env);
+  int stdin_fd = child.in;
+  const pid_t pid = child.pid;
   ProcessOutput result;
   size_t written = 0;
   if (stdin_data.empty()) {
-    close(in[1]);
-    in[1] = -1;
+    close(stdin_fd);
+    stdin_fd = -1;
   }
-  pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
+  pollfd fds[3] = {{child.out, POLLIN, 0}, {child.err, POLLIN, 0}, {stdin_fd, POLLOUT, 0}};
   int open_outputs = 2;
   while (open_outputs > 0) {
-    int n = poll(fds, in[1] >= 0 ? 3 : 2, -1);
+    int n = poll(fds, stdin_fd >= 0 ? 3 : 2, -1);
     if (n < 0 && errno == EINTR) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
@@ -54,16 +61,16 @@ ProcessOutput run_process(const std::vector<std::string>& argv, const std::strin
         (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(got));
       }
     }
-    if (in[1] >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = write(in[1], stdin_data.data() + written, stdin_data.size() - written);
+    if (stdin_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = write(stdin_fd, stdin_data.data() + written, stdin_data.size() - written);
       if (w > 0) written += static_cast<size_t>(w);
       if (w < 0 || written == stdin_data.size()) {
-        close(in[1]);
-        in[1] = -1;
+        close(stdin_fd);
+        stdin_fd = -1;
       }
     }
   }
-  if (in[1] >= 0) close(in[1]);
+  if (stdin_fd >= 0) close(stdin_fd);
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/types.h>
 
 #include <filesystem>
 #include <string>
@@ -14,6 +15,14 @@ struct ProcessOutput {
   std::string out;
   std::string err;
 };
+
+// A child process with pipes to its stdin, stdout and stderr (the parent's ends).
+struct Child {
+  pid_t pid = -1;
+  int in = -1, out = -1, err = -1;
+};
+// Starts `argv` (argv[0] is the path) with `env` (NAME=VALUE) added to its environment.
+Child spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
 
 // Runs `argv` with `stdin_data` on its standard input and `env` added to the environment.
 ProcessOutput run_process(const std::vector<std::string>& argv, const std::string& stdin_data = "",
