@@ -1,14 +1,17 @@
 // `--egress-log FILE.jsonl`: one JSON object per line for each flow record, written from the
 // drained event ring (never on the guest thread). Fields follow AWS VPC Flow Logs where they can:
 //
-//   {"ts","sandbox","type":"flow","transport","dst_ip","dst_port","dst_name","action":"ACCEPT"|"REJECT",
-//    "rule","reason","error","bytes_out","bytes_in","packets_out","packets_in","start","end","duration_ms"}
+//   {"ts","sandbox","type":"flow","direction","transport","dst_ip","dst_port","dst_name",
+//    "action":"ACCEPT"|"REJECT","rule","reason","error","bytes_out","bytes_in","packets_out",
+//    "packets_in","start","end","duration_ms"}
 //   {"ts","sandbox","type":"dns","dst_name","action","rule","reason","addresses","error"}
+//   {"ts","sandbox","type":"listen","transport","local_ip","local_port","action","rule","reason"}
 //
 // A flow line is written when a flow closes (ACCEPT, with totals), when an allowed connect fails
 // (ACCEPT, zero bytes, "error" set) or a connect/datagram/send is denied (REJECT, zero bytes,
-// start = end = ts). "packets" are datagrams (0 for TCP: we do not see
-// segments). "error" is an errno name or null. See docs/egress-report.md.
+// start = end = ts). An inbound flow's dst_ip/dst_port are the peer's address and the local port it
+// reached. "packets" are datagrams (0 for TCP: we do not see segments). "error" is an errno name
+// (a dns line: an EAI name) or null. See docs/egress-report.md.
 #pragma once
 
 #include <fstream>

@@ -101,16 +101,24 @@ DestinationRecord* Ledger::destination(const Destination& dest) {
   std::lock_guard lock(mutex_);
   auto it = destinations_.find(dest);
   if (it != destinations_.end()) return it->second.get();
-  if (destinations_.size() - overflow_records_ < max_destinations_) {
-    return destinations_.emplace(dest, std::make_unique<DestinationRecord>(dest)).first->second.get();
-  }
-  Destination other{dest.transport, IpAddress{}, 0, std::string(kOtherDestinations), dest.direction};
-  it = destinations_.find(other);
-  if (it == destinations_.end()) {
-    it = destinations_.emplace(other, std::make_unique<DestinationRecord>(other)).first;
+  const bool keep_apart = destinations_.size() - overflow_records_ < max_destinations_;
+  const Destination key = keep_apart ? dest
+                                     : Destination{dest.transport, IpAddress{}, 0,
+                                                   std::string(kOtherDestinations), dest.direction};
+  if (!keep_apart) {
+    it = destinations_.find(key);
+    if (it != destinations_.end()) return it->second.get();
     ++overflow_records_;
   }
-  return it->second.get();
+  auto record = std::make_unique<DestinationRecord>(key);
+  // Past the bound, the "(other)" record's own key (0.0.0.0:0) shares one quota: stricter,
+  // never looser.
+  Destination quota_key = key;
+  quota_key.name.clear();
+  auto& charged = quota_charged_[quota_key];
+  if (!charged) charged = std::make_unique<std::atomic<uint64_t>>(0);
+  record->quota_charged = charged.get();
+  return destinations_.emplace(key, std::move(record)).first->second.get();
 }
 
 void Ledger::count_denied(DestinationRecord* dest, const Verdict& verdict) {
@@ -133,7 +141,7 @@ FlowRecord* Ledger::new_flow(DestinationRecord* dest, const Verdict& verdict, in
     flow->counters.owner = this;
   }
   flow->counters.quota = nullptr;
-  flow->counters.destination_charged = &dest->quota_charged;
+  flow->counters.destination_charged = dest->quota_charged;
   flow->destination = dest;
   flow->rule = verdict.rule;
   flow->started_ns = now_ns;

@@ -71,8 +71,10 @@ struct DestinationRecord {
   FlowTotals closed;                       // totals of the flows already closed
   FlowRecord* datagram_flow = nullptr;     // UDP: one flow carries all unconnected sends to here
 
-  // Bytes charged against the per-destination quota (guest thread only).
-  std::atomic<uint64_t> quota_charged{0};
+  // Bytes charged against the per-destination quota, shared by every record of the same
+  // (direction, transport, IP, port) whatever name it was reached under, so a second spelling of
+  // a destination gets no second allowance. Written by the guest thread only.
+  std::atomic<uint64_t>* quota_charged = nullptr;
 
   uint64_t denied() const;
 };
@@ -244,6 +246,8 @@ class Ledger {
   FlowRecord* open_head_ = nullptr;
   std::size_t open_count_ = 0;
   std::map<std::string, std::unique_ptr<DnsRecord>, std::less<>> dns_;
+  // Per-destination quota usage by (direction, transport, IP, port): the name is left empty.
+  std::map<Destination, std::unique_ptr<std::atomic<uint64_t>>, KeyLess> quota_charged_;
   std::vector<std::unique_ptr<ListenRecord>> listens_;
 };
 

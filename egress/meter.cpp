@@ -81,7 +81,7 @@ Verdict Meter::quota_verdict(const DestinationRecord& record, uint64_t bytes,
   const uint64_t charged = quota_.charged.load(std::memory_order_relaxed);
   if (charged > limit || bytes > limit - charged) return denied(Reason::kByteQuota, kLimitBytesOut);
   const uint64_t per = quota_.per_destination_limit.load(std::memory_order_relaxed);
-  const uint64_t used = record.quota_charged.load(std::memory_order_relaxed);
+  const uint64_t used = record.quota_charged->load(std::memory_order_relaxed);
   if (used > per || bytes > per - used) {
     return denied(Reason::kDestinationByteQuota, kLimitBytesOutPerDestination);
   }

@@ -262,7 +262,7 @@ TEST(Ledger, FlowRecordsArePooled) {
     ASSERT_EQ(f->counters.bytes_out.load(), 0u) << i;
     ASSERT_EQ(f->counters.bytes_in.load(), 0u) << i;
     ASSERT_EQ(f->destination, r);
-    ASSERT_EQ(f->counters.destination_charged, &r->quota_charged);
+    ASSERT_EQ(f->counters.destination_charged, r->quota_charged);
     ASSERT_EQ(ledger.find_flow(&f->counters), f) << i;
     ledger.connect_finished(f, true, 0);
     const uint64_t out = static_cast<uint64_t>(i % 13);

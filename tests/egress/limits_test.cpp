@@ -197,6 +197,23 @@ TEST(ByteQuota, PerDestination) {
   EXPECT_TRUE(meter.decide_datagram(udp(1, 54), 50, &d).allowed);  // another port, another quota
 }
 
+// The same IP and port reached as a bare address and under a resolved name are two ledger
+// records, but one destination for the quota: no second allowance by another spelling.
+TEST(ByteQuota, PerDestinationIgnoresTheAttributedName) {
+  Policy policy = policy_for({"tcp://127.0.0.1:80", "tcp://localhost:80"});
+  policy.limits().bytes_out_per_destination = 100;
+  Meter meter(std::move(policy), {});
+  FlowCounters* bare = nullptr;
+  ASSERT_TRUE(meter.decide_connect(tcp(1, 80), &bare).allowed);
+  bare->charge(70);
+  ASSERT_TRUE(meter.decide_lookup("localhost").allowed);
+  meter.lookup_finished("localhost", {IpAddress::v4(127, 0, 0, 1)}, 0);
+  FlowCounters* named = nullptr;
+  ASSERT_TRUE(meter.decide_connect(tcp(1, 80), &named).allowed);
+  EXPECT_EQ(meter.snapshot().destinations.size(), 2u);  // two records: with and without the name
+  EXPECT_EQ(named->send_allowance(), 30u);
+}
+
 TEST(ByteQuota, TotalBindsBeforePerDestination) {
   Policy policy = policy_for({"*://127.0.0.1:*"});
   policy.limits().bytes_out = 30;

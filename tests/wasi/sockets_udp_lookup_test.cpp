@@ -204,6 +204,23 @@ TEST(WasiSocketsUdp, DeniedDestinationsGetNothing) {
   EXPECT_EQ(peer.receive(100), std::nullopt);
 }
 
+// Binding a chosen port listens for datagrams: policy decides, as for a TCP listener. Port 0
+// (a client's bind) is not asked about.
+TEST(WasiSocketsUdp, BindingAChosenPortIsListening) {
+  FakeEgress denying(false);
+  UdpGuest g(&denying);
+  uint32_t socket = g.create_udp().payload;
+  // Denied before bind(2): the port is never taken, whatever else uses it.
+  SocketOutcome bound =
+      g.with_address(kUdpIf, "[method]udp-socket.start-bind", socket, UdpGuest::loopback4(4242));
+  EXPECT_FALSE(bound.ok);
+  EXPECT_EQ(bound.error, kAccessDenied);
+  EXPECT_EQ(denying.listens, std::vector<uint16_t>{4242});
+  uint32_t client = g.bound_socket();  // port 0: allowed without a question
+  EXPECT_NE(g.local_port(client), 0);
+  EXPECT_EQ(denying.listens.size(), 1u);
+}
+
 // ---- ip-name-lookup ----
 
 struct LookupGuest : SocketGuest {

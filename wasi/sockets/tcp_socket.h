@@ -6,11 +6,14 @@
 // FlowCounters where bytes cross the kernel boundary — output in write_bytes and the flush of
 // its small host-side buffer (a byte counts when send(2) takes it), input in read_available —
 // so every wasi:io write path (write, write-zeroes, the blocking variants, splice) is metered by
-// construction. When the socket and both streams are gone the flow is reported closed with the
-// kernel's TCP_INFO byte counts for cross-checking.
+// construction. Byte quotas bound the permit check-write hands out and are checked again on
+// every write. When the socket and both streams are gone the flow is reported closed; the
+// kernel's TCP_INFO byte counts for the cross-check, and the close itself, follow on the socket
+// reaper's thread (socket_reaper.h).
 //
 // Listening needs egress::Egress::decide_listen. Connections accepted from a listener are
-// inbound, have no egress flow and are not counted (the Egress interface has no hook for them).
+// metered as inbound flows (egress::Egress::accepted): bytes both ways, and replies count
+// against the byte quotas.
 #pragma once
 
 #include <cstdint>

@@ -30,6 +30,7 @@ struct UdpState {
   egress::Egress* egress = nullptr;
   std::optional<IpSocketAddress> remote;  // set by stream(remote)
   egress::FlowCounters* remote_flow = nullptr;
+  uint16_t local_port = 0;  // once bound
 
   // Flows of unconnected destinations, by (address, port). Bounded: past the bound, replies
   // from new destinations are not attributed (the sends were counted by decide_datagram).
@@ -48,6 +49,17 @@ struct UdpState {
     if (remote) return remote_flow;
     auto it = flows.find(key(to_egress(source), port_of(source)));
     return it == flows.end() ? nullptr : it->second;
+  }
+
+  // The flow a datagram from `source` counts against: the destination's when the guest sent
+  // there, else a new inbound flow (a peer that wrote first), within the same bound.
+  egress::FlowCounters* inbound_flow_of(const IpSocketAddress& source) {
+    if (egress::FlowCounters* known = flow_of(source)) return known;
+    if (remote || egress == nullptr || flows.size() >= kMaxKnownFlows) return nullptr;
+    egress::FlowCounters* inbound =
+        egress->accepted(egress::Transport::kUdp, to_egress(source), local_port);
+    if (inbound != nullptr) flows.emplace(key(to_egress(source), port_of(source)), inbound);
+    return inbound;
   }
 };
 
@@ -88,9 +100,19 @@ UdpSocket::~UdpSocket() = default;
 SocketResult<Unit> UdpSocket::start_bind(const IpSocketAddress& local) {
   if (state_kind_ != State::kUnbound) return Err(SocketErrorCode::kInvalidState);
   if (auto invalid = check_local(local, state_->family)) return Err(*invalid);
+  // Binding a chosen port is listening for datagrams (ingress): it needs an inbound rule.
+  // Port 0 (the kernel picks one) is what every UDP client does before it sends: no question.
+  if (port_of(local) != 0) {
+    if (state_->egress == nullptr) return Err(SocketErrorCode::kAccessDenied);
+    egress::Verdict verdict =
+        state_->egress->decide_listen(egress::Transport::kUdp, to_egress(local), port_of(local));
+    if (!verdict.allowed) return Err(socket_error_for_denial(verdict));
+  }
   OsSocketAddress address = to_os(local);
   if (::bind(state_->fd->get(), address.get(), address.length) != 0)
     return Err(socket_error_from_errno(errno));
+  if (SocketResult<IpSocketAddress> bound = local_address_of(state_->fd->get()); bound.is_ok())
+    state_->local_port = port_of(bound.ok_value());
   state_kind_ = State::kBindStarted;
   return Ok();
 }
@@ -199,7 +221,7 @@ SocketResult<std::vector<IncomingDatagram>> IncomingDatagramStream::receive(uint
     std::optional<IpSocketAddress> remote =
         from_os(reinterpret_cast<const sockaddr*>(&source), source_length);
     if (!remote) continue;  // not an IP peer: nothing a WASI guest can be told about
-    if (egress::FlowCounters* flow = state_->flow_of(*remote)) {
+    if (egress::FlowCounters* flow = state_->inbound_flow_of(*remote)) {
       egress::FlowCounters::add(flow->bytes_in, static_cast<uint64_t>(n));
       egress::FlowCounters::add(flow->datagrams_in, 1);
     }

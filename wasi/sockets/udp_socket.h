@@ -5,7 +5,9 @@
 // the socket, and every datagram then sent counts into that flow. On an unconnected socket each
 // send asks decide_datagram for its destination, which both decides and counts the datagram;
 // nothing is sent to a destination policy refused. Datagrams received from a destination the
-// socket has sent to count as that flow's input.
+// socket has sent to count as that flow's input; datagrams from a peer that wrote first count
+// into an inbound flow (Egress::accepted), up to 1024 peers per socket. Binding a chosen port
+// is listening and needs Egress::decide_listen; binding port 0 (a client) does not.
 #pragma once
 
 #include <cstdint>
