@@ -46,7 +46,11 @@ PolicyReloader::PolicyReloader(const PolicySource& source, egress::Meter& meter,
   signal_fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (signal_fd_ < 0 || stop_fd_ < 0) {
-    throw std::system_error(errno, std::generic_category(), "policy reloader");
+    const int error = errno;
+    for (int fd : {signal_fd_, stop_fd_}) {
+      if (fd >= 0) ::close(fd);
+    }
+    throw std::system_error(error, std::generic_category(), "policy reloader");
   }
   if (!source_.file.empty()) watch_file();
   thread_ = std::thread([this] { run(); });
