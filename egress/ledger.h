@@ -5,8 +5,9 @@
 // pooled: a flow's totals fold into its destination when it closes and the record is reused,
 // so a guest that opens a million connections costs a million folds, not a million records.
 //
-// Threading: the guest thread makes every change. Counts are guarded by the ledger's mutex,
-// which the guest thread takes only on connect/close/lookup/denial, never per byte; byte counts
+// Threading: the guest thread makes every change. Counts are guarded by the ledger's lock (a
+// spin lock: spin_lock.h), which the guest thread takes only on connect/close/lookup/denial,
+// never per byte; byte counts
 // live in FlowCounters (single writer, relaxed atomics) and are summed when a snapshot is taken,
 // which any thread may do.
 #pragma once
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "egress/egress.h"
+#include "egress/spin_lock.h"
 
 namespace sluice::egress {
 
@@ -239,7 +241,7 @@ class Ledger {
   const std::size_t max_destinations_;
   const std::size_t max_names_;
   std::size_t overflow_records_ = 0;  // not counted against max_destinations_
-  mutable std::mutex mutex_;
+  mutable SpinLock mutex_;  // named for what it does: it is the ledger's mutex
   std::map<Destination, std::unique_ptr<DestinationRecord>, KeyLess> destinations_;
   std::deque<FlowRecord> flow_storage_;  // deque: growing never moves existing FlowCounters
   std::vector<FlowRecord*> free_flows_;
