@@ -116,6 +116,32 @@ std::string new_sandbox_id() {
   return text;
 }
 
+// A directory grant as --dir and --dir-readonly spell it: HOST[::GUEST], GUEST defaulting to HOST.
+struct DirGrant {
+  std::string host;
+  std::string guest;
+};
+
+DirGrant parse_dir_grant(const std::string& spec) {
+  size_t sep = spec.find("::");
+  if (sep == std::string::npos) return DirGrant{spec, spec};
+  return DirGrant{spec.substr(0, sep), spec.substr(sep + 2)};
+}
+
+// Preopens every grant of `specs` with `access`. Both directory flags come through here, so they
+// parse alike and a missing directory is reported under the flag that named it.
+void grant_directories(wasi::WasiCtx& wasi_ctx, const std::vector<std::string>& specs,
+                       wasi::DirectoryAccess access, const std::string& flag) {
+  for (const std::string& spec : specs) {
+    DirGrant grant = parse_dir_grant(spec);
+    try {
+      wasi_ctx.preopen_directory(grant.host, grant.guest, access);
+    } catch (const std::system_error& e) {
+      throw FileReadError(flag + " " + grant.host + ": " + e.what());
+    }
+  }
+}
+
 PolicySource policy_source(const RunCommand& command) {
   return PolicySource{command.policy_file, command.allow_outbound, command.deny_outbound,
                       command.allow_inbound};
@@ -236,16 +262,9 @@ int run_run(const RunCommand& command) {
       env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
     wasi_ctx.set_environment(std::move(env));
-    for (const std::string& dir : command.dirs) {
-      size_t sep = dir.find("::");
-      std::string host = sep == std::string::npos ? dir : dir.substr(0, sep);
-      std::string guest = sep == std::string::npos ? dir : dir.substr(sep + 2);
-      try {
-        wasi_ctx.preopen_directory(host, guest);
-      } catch (const std::system_error& e) {
-        throw FileReadError("--dir " + host + ": " + e.what());
-      }
-    }
+    grant_directories(wasi_ctx, command.dirs, wasi::DirectoryAccess::kReadWrite, "--dir");
+    grant_directories(wasi_ctx, command.readonly_dirs, wasi::DirectoryAccess::kReadOnly,
+                      "--dir-readonly");
 
     wasm_rt_init();
     ProgressLine progress(command.input);

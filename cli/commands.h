@@ -17,7 +17,8 @@ struct RunCommand {
   std::string input;
   std::vector<std::string> args;
   std::vector<std::string> env;
-  std::vector<std::string> dirs;
+  std::vector<std::string> dirs;           // HOST[::GUEST], granted read-write
+  std::vector<std::string> readonly_dirs;  // HOST[::GUEST], granted read-only
   double timeout_seconds = 0;
   std::string max_memory;
   int opt_level = 2;

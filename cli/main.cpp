@@ -26,7 +26,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("args", run.args, "Arguments for the guest (put them after --)");
   run_cmd->add_option("--env", run.env, "Set a guest environment variable NAME=VALUE (repeatable)")
       ->allow_extra_args(false);
-  run_cmd->add_option("--dir", run.dirs, "Grant a host directory: HOST_DIR[::GUEST_DIR] (repeatable)")
+  run_cmd->add_option("--dir", run.dirs, "Grant a host directory read-write: HOST_DIR[::GUEST_DIR] (repeatable)")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--dir-readonly", run.readonly_dirs,
+                      "Grant a host directory read-only: HOST_DIR[::GUEST_DIR] (repeatable)")
       ->allow_extra_args(false);
   run_cmd->add_option("--timeout", run.timeout_seconds, "Stop the guest after this many seconds")
       ->check(CLI::PositiveNumber);

@@ -28,6 +28,11 @@ class Egress;
 
 namespace sluice::wasi {
 
+// What the guest may do below a preopened directory. kReadOnly: read, list and stat only; every
+// change is refused with `not-permitted` (see wasi/filesystem/descriptor.h). The host fd is
+// O_RDONLY either way: Linux cannot open a directory for writing, and mkdirat, unlinkat and the
+// like do not consult an fd's access mode, so the refusal is Descriptor's to make; files below a
+// read-only preopen are opened O_RDONLY, so writes to them also meet the kernel's refusal.
 enum class DirectoryAccess { kReadWrite, kReadOnly };
 
 struct Preopen {

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,67 @@ TEST(RunCommand, FilesStayInsideThePreopen) {
   std::ifstream outside(root.path() / "outside.txt");
   std::string content((std::istreambuf_iterator<char>(outside)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "secret outside");
+}
+
+// What a change to `path` would show in: its kind, modification time, and contents or target.
+std::string describe(const fs::path& path) {
+  if (fs::is_symlink(path)) return "link -> " + fs::read_symlink(path).string();
+  std::string mtime = std::to_string(fs::last_write_time(path).time_since_epoch().count());
+  if (fs::is_directory(path)) return "dir " + mtime;
+  std::ifstream in(path, std::ios::binary);
+  return "file " + mtime + " " + std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// `dir` and every entry below it, described.
+std::map<std::string, std::string> tree_of(const fs::path& dir) {
+  std::map<std::string, std::string> tree{{".", describe(dir)}};
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir)) {
+    tree[fs::relative(entry.path(), dir).string()] = describe(entry.path());
+  }
+  return tree;
+}
+
+TEST(RunCommand, ReadOnlyDirectoryIsReadButNeverChanged) {
+  TempDir root;
+  fs::path box = root.path() / "box", scratch = root.path() / "scratch";
+  fs::create_directories(box / "empty");
+  fs::create_directory(scratch);
+  write_file(box / "data.txt", "original contents");
+  const std::map<std::string, std::string> before = tree_of(box);
+
+  // A read-write grant beside it: the two flags combine, each directory keeps its own access.
+  ProcessOutput r = sluice({"run", "--dir", scratch.string() + "::/rw", "--dir-readonly",
+                            box.string() + "::/ro", guest("readonly_probe"), "--", "/ro"});
+  EXPECT_EQ(r.exit_status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("UNEXPECTED"), std::string::npos) << r.out;
+  for (const char* line : {"read data.txt: ok 17 [original contents]\n",
+                           "stat empty: dir", "create new.txt: EPERM\n",
+                           "create-exclusive new.txt: EPERM\n", "open-write data.txt: EPERM\n",
+                           "open-append data.txt: EPERM\n", "open-truncate data.txt: EPERM\n",
+                           "truncate data.txt: EPERM\n", "write-read-fd data.txt: EBADF\n",
+                           "ftruncate-read-fd data.txt: EPERM\n",
+                           "mkdir made: EPERM\n", "rename data.txt moved.txt: EPERM\n",
+                           "unlink data.txt: EPERM\n", "rmdir empty: EPERM\n",
+                           "symlink link -> data.txt: EPERM\n", "link data.txt hard.txt: EPERM\n",
+                           "utimens data.txt: EPERM\n", "readonly_probe: done\n"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << "missing: " << line << "\n" << r.out;
+  }
+  EXPECT_EQ(tree_of(box), before) << "the read-only directory changed";
+  EXPECT_TRUE(fs::is_empty(scratch));
+
+  // Without ::GUEST the guest sees the host path, as with --dir.
+  ProcessOutput same_path = sluice({"run", "--dir-readonly", box.string(),
+                                    guest("readonly_probe"), "--", box.string()});
+  EXPECT_EQ(same_path.exit_status, 0) << same_path.out << same_path.err;
+  EXPECT_EQ(tree_of(box), before);
+}
+
+TEST(RunCommand, MissingReadOnlyDirectoryIsAnIoError) {
+  TempDir root;
+  std::string missing = (root.path() / "nope").string();
+  ProcessOutput r = sluice({"run", "--dir-readonly", missing + "::/ro", guest("hello")});
+  EXPECT_EQ(r.exit_status, 74) << r.err;
+  EXPECT_NE(r.err.find("--dir-readonly " + missing), std::string::npos) << r.err;
 }
 
 TEST(RunCommand, ClocksAndRandomBehave) {

@@ -8,7 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <string>
 
 #include "engine/runtime/sluice_rt.h"
 #include "tests/wasi/guest_harness.h"
@@ -48,10 +50,12 @@ class WasiFilesystem : public ::testing::Test {
     fs::create_symlink("../outside", root_ / "up-link");
     fs::create_directory(root_ / "sub");
     fs::create_symlink("../..", root_ / "sub" / "escape-dir");
-    wasi_.preopen_directory(root_.string(), "/sandbox");
+    grant_preopens();
     guest_ = std::make_unique<FakeGuest>(wasi_);
     dir_ = preopen(0);
   }
+  // Preopen 0 is the directory the tests work in (dir_): root_, read-write, unless overridden.
+  virtual void grant_preopens() { wasi_.preopen_directory(root_.string(), "/sandbox"); }
   void TearDown() override {
     guest_.reset();
     fs::remove_all(base_);
@@ -350,30 +354,6 @@ TEST_F(WasiFilesystem, MalformedPaths) {
   EXPECT_TRUE(fs::is_directory(root_ / "trailing"));
 }
 
-TEST_F(WasiFilesystem, ReadOnlyPreopen) {
-  WasiCtx wasi;
-  wasi.preopen_directory(root_.string(), "/ro", DirectoryAccess::kReadOnly);
-  FakeGuest guest(wasi);
-  uint32_t ret = guest.alloc(8, 4);
-  ASSERT_EQ(guest.call("wasi:filesystem/preopens@0.2.12", "get-directories", {ret}).trap, 0);
-  uint32_t ro = guest.u32(guest.u32(ret));
-  uint32_t name = guest.put("new.txt");
-  uint32_t out = guest.alloc(8, 4);
-  ASSERT_EQ(
-      guest.call(kTypes, "[method]descriptor.open-at", {ro, 0, name, 7, kCreate, kWrite, out}).trap,
-      0);
-  EXPECT_EQ(guest.u8(out), 1);
-  EXPECT_EQ(guest.u8(out + 4), code(ErrorCode::kNotPermitted));
-  ASSERT_EQ(guest.call(kTypes, "[method]descriptor.create-directory-at", {ro, name, 7, out}).trap,
-            0);
-  EXPECT_EQ(guest.u8(out + 1), code(ErrorCode::kNotPermitted));
-  uint32_t sub = guest.put("sub");
-  ASSERT_EQ(guest.call(kTypes, "[method]descriptor.open-at", {ro, 0, sub, 3, 0, kRead, out}).trap,
-            0);
-  EXPECT_EQ(guest.u8(out), 0) << "reading is fine";
-  EXPECT_FALSE(fs::exists(root_ / "new.txt"));
-}
-
 TEST_F(WasiFilesystem, IdentityAndMetadataHash) {
   ASSERT_TRUE(open_at(dir_, "f", kCreate, kWrite).ok);
   uint32_t a = static_cast<uint32_t>(open_at(dir_, "f", 0, kRead).value);
@@ -453,6 +433,246 @@ TEST_F(WasiFilesystem, WrongHandleTypeTraps) {
       guest().call(kTypes, "[method]descriptor.create-directory-at", {dir_, bad_utf8, 1, ret}).trap,
       SLUICE_TRAP_HOST)
       << "path not UTF-8";
+}
+
+// ---- read-only preopens ----------------------------------------------------------------------
+
+// What a change to `path` could show in: its type, modification time (not the access time,
+// which reading may move) and symlink target or file contents.
+std::string describe(const fs::path& path) {
+  struct stat st;
+  EXPECT_EQ(lstat(path.c_str(), &st), 0) << path;
+  std::string what = std::to_string(st.st_mode) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+                     std::to_string(st.st_mtim.tv_nsec) + " ";
+  if (S_ISLNK(st.st_mode)) return what + fs::read_symlink(path).string();
+  if (S_ISREG(st.st_mode)) {
+    std::ifstream in(path, std::ios::binary);
+    what += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return what;
+}
+
+// `dir` and everything below it, described.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> tree{{".", describe(dir)}};
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir)) {
+    tree[fs::relative(entry.path(), dir).string()] = describe(entry.path());
+  }
+  return tree;
+}
+
+// Preopen 0 (dir_, "/ro") is root_ granted read-only, filled beforehand; preopen 1 ("/rw") is a
+// read-write directory beside it, to move and link things across the boundary. Every test ends
+// by checking that nothing in the read-only tree changed.
+class WasiReadOnlyFilesystem : public WasiFilesystem {
+ protected:
+  void grant_preopens() override {
+    std::ofstream(root_ / "data.txt") << "read me";
+    std::ofstream(root_ / "sub" / "inner.txt") << "inner";
+    fs::create_directory(root_ / "empty");
+    fs::create_directory(root_ / "sub" / "empty");
+    fs::create_symlink("data.txt", root_ / "link");
+    fs::create_directory(base_ / "scratch");
+    std::ofstream(base_ / "scratch" / "mine.txt") << "mine";
+    wasi_.preopen_directory(root_.string(), "/ro", DirectoryAccess::kReadOnly);
+    wasi_.preopen_directory((base_ / "scratch").string(), "/rw");
+    before_ = snapshot(root_);
+  }
+  void SetUp() override {
+    WasiFilesystem::SetUp();
+    ret_ = guest().alloc(32, 8);  // room for the largest result used here
+  }
+  void TearDown() override {
+    EXPECT_EQ(snapshot(root_), before_) << "the read-only tree changed";
+    WasiFilesystem::TearDown();
+  }
+
+  uint32_t open_ok(uint32_t dir, std::string_view path, uint64_t open_flags, uint64_t flags) {
+    Outcome opened = open_at(dir, path, open_flags, flags);
+    EXPECT_TRUE(opened.ok) << path << ": error " << opened.value;
+    return static_cast<uint32_t>(opened.value);
+  }
+
+  // Calls a descriptor method returning result<_, error-code>; `args` end with ret_.
+  Outcome unit_call(std::string_view method, std::initializer_list<uint64_t> args) {
+    CallOutcome out =
+        guest().call(kTypes, std::string("[method]descriptor.") + std::string(method), args);
+    EXPECT_EQ(out.trap, 0) << method << ": " << out.message;
+    return {guest().u8(ret_) == 0, guest().u8(ret_ + 1)};
+  }
+
+  // Calls a descriptor method returning result<own<stream>, error-code>; `args` end with ret_.
+  Outcome stream_call(std::string_view method, std::initializer_list<uint64_t> args) {
+    CallOutcome out =
+        guest().call(kTypes, std::string("[method]descriptor.") + std::string(method), args);
+    EXPECT_EQ(out.trap, 0) << method << ": " << out.message;
+    return {guest().u8(ret_) == 0, guest().u32(ret_ + 4)};
+  }
+
+  uint8_t flags_of(uint32_t fd) {
+    EXPECT_TRUE(unit_call("get-flags", {fd, ret_}).ok);
+    return guest().u8(ret_ + 1);
+  }
+
+  std::string read_stream_to_end(uint32_t file) {
+    Outcome in = stream_call("read-via-stream", {file, 0, ret_});
+    EXPECT_TRUE(in.ok);
+    std::string text;
+    for (int i = 0; i < 10; ++i) {
+      EXPECT_EQ(guest().call(kStreams, "[method]input-stream.blocking-read", {in.value, 100, ret_})
+                    .trap,
+                0);
+      if (guest().u8(ret_) != 0) break;  // closed: the end of the file
+      text += guest().bytes_at(ret_ + 4);
+    }
+    return text;
+  }
+
+  uint32_t ret_ = 0;  // the return area of unit_call and stream_call
+  std::map<std::string, std::string> before_;
+  static constexpr uint8_t kRefused = code(ErrorCode::kNotPermitted);
+};
+
+TEST_F(WasiReadOnlyFilesystem, ReadingListingAndStatStillWork) {
+  uint32_t data = open_ok(dir_, "data.txt", 0, kRead);
+  EXPECT_EQ(read(data, 100, 0), std::make_pair(std::string("read me"), false));
+  EXPECT_EQ(read_stream_to_end(data), "read me");
+  EXPECT_TRUE(unit_call("sync", {data, ret_}).ok) << "syncing changes nothing";
+  EXPECT_TRUE(unit_call("sync-data", {data, ret_}).ok);
+  EXPECT_TRUE(unit_call("advise", {data, 0, 7, 1, ret_}).ok);
+
+  uint32_t sub = open_ok(dir_, "sub", kDirectoryFlag, kRead);
+  uint32_t inner = open_ok(sub, "inner.txt", 0, kRead);
+  EXPECT_EQ(read(inner, 100, 0), std::make_pair(std::string("inner"), false));
+  EXPECT_TRUE(unit_call("sync", {sub, ret_}).ok);
+
+  uint8_t type = 0;
+  Outcome st = stat_at(dir_, "link", kFollow, &type);
+  EXPECT_TRUE(st.ok);
+  EXPECT_EQ(st.value, 7u);
+  EXPECT_EQ(type, static_cast<uint8_t>(DescriptorType::kRegularFile));
+  std::string target;
+  EXPECT_TRUE(readlink_at(dir_, "link", &target).ok);
+  EXPECT_EQ(target, "data.txt");
+  EXPECT_TRUE(open_at(dir_, "link", 0, kRead, kFollow).ok);
+  uint32_t path = guest().put("data.txt");
+  EXPECT_EQ(
+      guest().call(kTypes, "[method]descriptor.metadata-hash-at", {dir_, 0, path, 8, ret_}).trap,
+      0);
+  EXPECT_EQ(guest().u8(ret_), 0);
+
+  ASSERT_TRUE(stream_call("read-directory", {dir_, ret_}).ok);
+  uint32_t entries = guest().u32(ret_ + 4);
+  std::set<std::string> names;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(
+        guest()
+            .call(kTypes, "[method]directory-entry-stream.read-directory-entry", {entries, ret_})
+            .trap,
+        0);
+    ASSERT_EQ(guest().u8(ret_), 0);
+    if (guest().u8(ret_ + 4) == 0) break;
+    names.insert(guest().bytes_at(ret_ + 12));
+  }
+  EXPECT_TRUE(names.count("data.txt") && names.count("sub") && names.count("empty") &&
+              names.count("link"));
+}
+
+TEST_F(WasiReadOnlyFilesystem, FlagsShowNeitherWriteNorMutate) {
+  EXPECT_EQ(flags_of(dir_), kRead);
+  EXPECT_EQ(flags_of(open_ok(dir_, "sub", kDirectoryFlag, kRead | kMutateDirectory)), kRead)
+      << "asking for mutate-directory below a read-only preopen does not grant it";
+  EXPECT_EQ(flags_of(open_ok(dir_, "sub/..", kDirectoryFlag, kRead | kMutateDirectory)), kRead);
+  EXPECT_EQ(flags_of(open_ok(dir_, "data.txt", 0, kRead)), kRead);
+  EXPECT_EQ(flags_of(preopen(1)), kRead | kMutateDirectory) << "the read-write preopen";
+}
+
+TEST_F(WasiReadOnlyFilesystem, OpeningToChangeAFileIsRefused) {
+  struct Attempt {
+    uint64_t open_flags, flags;
+  };
+  const Attempt attempts[] = {{0, kWrite},           {0, kRead | kWrite},
+                              {kCreate, kRead},      {kCreate | kExclusive, kRead | kWrite},
+                              {kExclusive, kRead},   {kTruncate, kRead},
+                              {kCreate | kDirectoryFlag, kRead}};
+  // The preopen and directories derived from it, however reached, refuse alike.
+  const uint32_t dirs[] = {dir_, open_ok(dir_, "sub", kDirectoryFlag, kRead | kMutateDirectory),
+                           open_ok(dir_, "sub/..", kDirectoryFlag, kRead),
+                           open_ok(dir_, ".", kDirectoryFlag, kRead)};
+  for (uint32_t dir : dirs) {
+    for (const Attempt& a : attempts) {
+      for (std::string_view path : {"data.txt", "sub/inner.txt", "new.txt"}) {
+        Outcome opened = open_at(dir, path, a.open_flags, a.flags);
+        EXPECT_FALSE(opened.ok) << path << " open-flags " << a.open_flags << " flags " << a.flags;
+        EXPECT_EQ(opened.value, kRefused) << path;
+      }
+    }
+  }
+  EXPECT_FALSE(fs::exists(root_ / "new.txt"));
+  EXPECT_FALSE(fs::exists(root_ / "sub" / "new.txt"));
+}
+
+TEST_F(WasiReadOnlyFilesystem, AFileOpenedForReadingCannotBeChanged) {
+  uint32_t data = open_ok(dir_, "data.txt", 0, kRead);
+  Outcome written = write(data, "overwritten", 0);
+  EXPECT_FALSE(written.ok);
+  EXPECT_EQ(written.value, kRefused);
+  EXPECT_EQ(stream_call("write-via-stream", {data, 0, ret_}).value,
+            code(ErrorCode::kBadDescriptor));
+  EXPECT_EQ(stream_call("append-via-stream", {data, ret_}).value, code(ErrorCode::kBadDescriptor));
+  EXPECT_EQ(unit_call("set-size", {data, 0, ret_}).value, kRefused);
+  // set-times(now, now)
+  EXPECT_EQ(unit_call("set-times", {data, 1, 0, 0, 1, 0, 0, ret_}).value, kRefused);
+}
+
+TEST_F(WasiReadOnlyFilesystem, ChangingTheTreeIsRefused) {
+  struct Below {
+    uint32_t dir;
+    std::string_view file, empty_dir;
+  };
+  const Below dirs[] = {
+      {dir_, "data.txt", "empty"},
+      {open_ok(dir_, "sub", kDirectoryFlag, kRead | kMutateDirectory), "inner.txt", "empty"},
+      {open_ok(dir_, "sub/..", kDirectoryFlag, kRead), "data.txt", "empty"}};
+  for (const Below& below : dirs) {
+    const uint32_t d = below.dir;
+    EXPECT_EQ(path_op("create-directory-at", d, "made").value, kRefused);
+    EXPECT_EQ(path_op("unlink-file-at", d, below.file).value, kRefused);
+    EXPECT_EQ(path_op("remove-directory-at", d, below.empty_dir).value, kRefused);
+    EXPECT_EQ(path_op("unlink-file-at", d, "missing").value, kRefused) << "refused before lookup";
+
+    uint32_t file = guest().put(below.file), name = guest().put("made");
+    uint32_t file_len = static_cast<uint32_t>(below.file.size());
+    EXPECT_EQ(unit_call("symlink-at", {d, file, file_len, name, 4, ret_}).value, kRefused);
+    EXPECT_EQ(unit_call("rename-at", {d, file, file_len, d, name, 4, ret_}).value, kRefused);
+    EXPECT_EQ(unit_call("link-at", {d, kNoFollow, file, file_len, d, name, 4, ret_}).value,
+              kRefused);
+    // set-times-at(file, now, no-change); set-times on the directory itself (now, now)
+    EXPECT_EQ(unit_call("set-times-at", {d, 0, file, file_len, 1, 0, 0, 0, 0, 0, ret_}).value,
+              kRefused);
+    EXPECT_EQ(unit_call("set-times", {d, 1, 0, 0, 1, 0, 0, ret_}).value, kRefused);
+  }
+}
+
+TEST_F(WasiReadOnlyFilesystem, NothingMovesOrLinksAcrossTheBoundary) {
+  uint32_t rw = preopen(1);
+  uint32_t data = guest().put("data.txt"), mine = guest().put("mine.txt");
+  uint32_t stolen = guest().put("stolen.txt"), planted = guest().put("planted.txt");
+  EXPECT_EQ(unit_call("rename-at", {dir_, data, 8, rw, stolen, 10, ret_}).value, kRefused)
+      << "out of the read-only tree";
+  EXPECT_EQ(unit_call("rename-at", {rw, mine, 8, dir_, planted, 11, ret_}).value, kRefused)
+      << "into the read-only tree";
+  EXPECT_EQ(unit_call("link-at", {dir_, kNoFollow, data, 8, rw, stolen, 10, ret_}).value,
+            kRefused);
+  EXPECT_EQ(unit_call("link-at", {rw, kNoFollow, mine, 8, dir_, planted, 11, ret_}).value,
+            kRefused);
+  EXPECT_FALSE(fs::exists(base_ / "scratch" / "stolen.txt"));
+  EXPECT_TRUE(fs::exists(base_ / "scratch" / "mine.txt"));
+
+  // The read-write preopen beside it keeps working: the refusals are per directory.
+  EXPECT_TRUE(open_at(rw, "new.txt", kCreate | kExclusive, kWrite).ok);
+  EXPECT_TRUE(unit_call("rename-at", {rw, mine, 8, rw, stolen, 10, ret_}).ok);
+  EXPECT_TRUE(fs::exists(base_ / "scratch" / "new.txt"));
 }
 
 }  // namespace

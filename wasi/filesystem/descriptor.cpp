@@ -54,6 +54,14 @@ int posix_advice(Advice advice) {
   return POSIX_FADV_NORMAL;
 }
 
+// Whether open-at with these flags may change the tree or a file in it, which a read-only
+// directory refuses. `exclusive` means something only together with `create`, but asking for it
+// states the intent to create: it is refused on its own too rather than passed to the kernel.
+bool open_may_change_files(OpenFlags open_flags, DescriptorFlags flags) {
+  return flags.has(descriptor_flag::kWrite) || open_flags.has(open_flag::kCreate) ||
+         open_flags.has(open_flag::kTruncate) || open_flags.has(open_flag::kExclusive);
+}
+
 FsResult<struct stat> stat_fd(int fd) {
   struct stat st;
   // AT_EMPTY_PATH also works on O_PATH fds, including ones that name a symlink itself.
@@ -124,7 +132,7 @@ FsResult<DescriptorType> Descriptor::get_type() {
 
 FsResult<Unit> Descriptor::set_size(uint64_t size) {
   if (is_directory()) return Err(ErrorCode::kIsDirectory);
-  if (!writable()) return Err(ErrorCode::kBadDescriptor);
+  if (!writable()) return Err(ErrorCode::kNotPermitted);  // as wasmtime
   if (size > kMaxOffset) return Err(ErrorCode::kFileTooLarge);
   return from_syscall(ftruncate(fd_->get(), static_cast<off_t>(size)));
 }
@@ -157,7 +165,7 @@ FsResult<std::tuple<std::vector<uint8_t>, bool>> Descriptor::read(uint64_t lengt
 
 FsResult<uint64_t> Descriptor::write(std::span<const uint8_t> buffer, uint64_t offset) {
   if (is_directory()) return Err(ErrorCode::kIsDirectory);
-  if (!writable()) return Err(ErrorCode::kBadDescriptor);
+  if (!writable()) return Err(ErrorCode::kNotPermitted);  // as wasmtime
   if (offset > kMaxOffset) return Err(ErrorCode::kInvalid);
   ssize_t n;
   do {
@@ -207,9 +215,9 @@ FsResult<Own<Descriptor>> Descriptor::open_at(PathFlags path_flags, std::string_
                                               OpenFlags open_flags, DescriptorFlags flags) {
   FsResult<Unit> ok = check_directory(false);
   if (!ok.is_ok()) return Err(ok.err_value());
-  bool changes_files = flags.has(descriptor_flag::kWrite) || open_flags.has(open_flag::kCreate) ||
-                       open_flags.has(open_flag::kTruncate);
-  if (changes_files && !may_mutate_) return Err(ErrorCode::kNotPermitted);
+  if (!may_mutate_ && open_may_change_files(open_flags, flags)) {
+    return Err(ErrorCode::kNotPermitted);
+  }
 
   // O_NONBLOCK keeps opening a FIFO from waiting for its other end; it is cleared again below
   // for anything that is not a regular file or directory.

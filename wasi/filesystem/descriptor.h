@@ -2,10 +2,18 @@
 // it. Paths given to the *-at operations are resolved beneath this directory only (see
 // path_resolution.h): nothing outside a preopen is reachable.
 //
-// Permissions follow wasmtime: a preopen is read-write or read-only (may_mutate); directories
-// opened below it inherit that; creating, truncating, opening for write and every change to the
-// tree need it, else `not-permitted`. A file can be read / written only if opened with the
-// read / write flag, else `bad-descriptor`.
+// Permissions follow wasmtime's wasi crate: a preopen is read-write or read-only (may_mutate),
+// and every directory opened below it inherits that, so read-only-ness reaches every descriptor
+// derived from a read-only preopen. Below a read-only directory these are refused with
+// `not-permitted` (wasmtime's code for a permission the grant lacks; `read-only` stays what the
+// kernel's EROFS means): open-at asking for write, create, exclusive or truncate;
+// create-directory-at, remove-directory-at, unlink-file-at, symlink-at, set-times(-at) and
+// link-at / rename-at when either directory is read-only. get-flags then reports neither
+// `write` nor `mutate-directory`. A file opened without the write flag (the only kind a
+// read-only tree hands out) refuses write, set-size and set-times with `not-permitted`, and
+// write-via-stream / append-via-stream with `bad-descriptor`, as wasmtime does; reading it
+// needs the read flag, else `bad-descriptor`. Such files are also opened O_RDONLY, so the
+// kernel itself refuses to write through them should a check here ever be missed.
 #pragma once
 
 #include <cstdint>
