@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "egress/meter.h"
+#include "tests/egress/meter_test_support.h"
 #include "egress/token_bucket.h"
 
 namespace sluice::egress {
@@ -16,17 +17,8 @@ namespace {
 
 constexpr int64_t kSecond = 1'000'000'000;
 
-Policy policy_for(std::initializer_list<const char*> patterns) {
-  Policy policy;
-  for (const char* p : patterns) policy.add(p, RuleAction::kAllow, Direction::kOutbound, "test");
-  return policy;
-}
-
-std::vector<Event> drain_all(Meter& meter) {
-  std::vector<Event> events;
-  meter.events().drain([&](const Event& e) { events.push_back(e); });
-  return events;
-}
+using testing::drain_all;
+using testing::policy_for;
 
 Destination tcp(uint8_t last, uint16_t port) {
   return {Transport::kTcp, IpAddress::v4(127, 0, 0, last), port, {}};

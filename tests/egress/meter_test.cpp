@@ -1,4 +1,5 @@
 #include "egress/meter.h"
+#include "tests/egress/meter_test_support.h"
 
 #include <cerrno>
 
@@ -9,17 +10,8 @@
 namespace sluice::egress {
 namespace {
 
-Policy policy_for(std::initializer_list<const char*> patterns) {
-  Policy policy;
-  for (const char* p : patterns) policy.add(p, RuleAction::kAllow, Direction::kOutbound, "test");
-  return policy;
-}
-
-std::vector<Event> drain_all(Meter& meter) {
-  std::vector<Event> events;
-  meter.events().drain([&](const Event& e) { events.push_back(e); });
-  return events;
-}
+using testing::drain_all;
+using testing::policy_for;
 
 TEST(Meter, NameRuleAllowsOnlyAfterLookup) {
   Meter meter(policy_for({"tcp://api.example.com:443"}), {.sandbox_id = "s1"});
