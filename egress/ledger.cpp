@@ -256,6 +256,7 @@ DnsRecord* Ledger::count_lookup(std::string_view name, const Verdict& verdict) {
   DnsRecord* record = dns_record(name);
   if (verdict.allowed) {
     ++record->lookups;
+    record->allowed_by = verdict.rule;
   } else {
     ++record->denied;
     add_denial(record->denials, verdict);
@@ -263,9 +264,11 @@ DnsRecord* Ledger::count_lookup(std::string_view name, const Verdict& verdict) {
   return record;
 }
 
-DnsRecord* Ledger::lookup_finished(std::string_view name, uint64_t addresses, int error) {
+DnsRecord* Ledger::lookup_finished(std::string_view name, uint64_t addresses, int error,
+                                   std::string_view* allowed_by) {
   std::lock_guard lock(mutex_);
   DnsRecord* record = dns_record(name);
+  if (allowed_by) *allowed_by = record->allowed_by;
   if (error != 0) {
     ++record->failed;
     ++record->errors[eai_name(error)];

@@ -102,6 +102,7 @@ struct DnsRecord {
   uint64_t failed = 0;     // allowed lookups that returned an error
   std::map<std::string, uint64_t> errors;  // by EAI name
   std::vector<DenialCount> denials;
+  std::string_view allowed_by;  // the rule of the last allowed lookup
 };
 
 // A listening address: the guest's listen attempts there, allowed and denied.
@@ -221,7 +222,10 @@ class Ledger {
   std::size_t open_flow_count() const;
 
   DnsRecord* count_lookup(std::string_view name, const Verdict& verdict);
-  DnsRecord* lookup_finished(std::string_view name, uint64_t addresses, int error);
+  // Counts the result; returns the record and the rule that allowed the lookup (kept from
+  // count_lookup, so a policy reload in between does not change what the log says allowed it).
+  DnsRecord* lookup_finished(std::string_view name, uint64_t addresses, int error,
+                             std::string_view* allowed_by);
 
   void count_listen(Transport transport, const IpAddress& ip, uint16_t port, const Verdict& verdict);
 

@@ -255,10 +255,12 @@ void Meter::lookup_finished(std::string_view raw_name, const std::vector<IpAddre
     for (const IpAddress& ip : addresses) names_.remember(ip, name, now);
   }
   if (!options_.metering) return;
-  DnsRecord* record = ledger_.lookup_finished(name, error == 0 ? addresses.size() : 0, error);
+  std::string_view allowed_by;
+  DnsRecord* record =
+      ledger_.lookup_finished(name, error == 0 ? addresses.size() : 0, error, &allowed_by);
   Event e = make_event(Event::Kind::kDnsLookup, steady_now_ns());
   e.dns = record;
-  e.rule = policy().decide_lookup(name).rule;
+  e.rule = allowed_by;
   e.error = error;
   e.addresses = static_cast<uint32_t>(error == 0 ? addresses.size() : 0);
   events_.push(e);

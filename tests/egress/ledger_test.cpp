@@ -181,11 +181,11 @@ TEST(Ledger, DnsCounts) {
   const Verdict lookup_allowed{true, Reason::kAllowedByRule, "tcp://example.com:443"};
   const Verdict lookup_denied{false, Reason::kNoNameRule, "default-deny"};
   ledger.count_lookup("example.com", lookup_allowed);
-  ledger.lookup_finished("example.com", 2, 0);
+  ledger.lookup_finished("example.com", 2, 0, nullptr);
   ledger.count_lookup("example.com", lookup_allowed);
-  ledger.lookup_finished("example.com", 0, EAI_NONAME);
+  ledger.lookup_finished("example.com", 0, EAI_NONAME, nullptr);
   ledger.count_lookup("example.com", lookup_allowed);
-  ledger.lookup_finished("example.com", 0, EAI_NONAME);
+  ledger.lookup_finished("example.com", 0, EAI_NONAME, nullptr);
   ledger.count_lookup("evil.example", lookup_denied);
   LedgerSnapshot snap = ledger.snapshot();
   ASSERT_EQ(snap.dns.size(), 2u);

@@ -490,6 +490,19 @@ TEST(Reload, NewRulesApplyCountersCarryOver) {
   EXPECT_EQ(local->allowed_by, "tcp://127.0.0.1:*");  // from the first policy, still valid
 }
 
+// A lookup's log line names the rule that allowed it when it was asked, even if a reload swapped
+// the policy while the resolver worked.
+TEST(Reload, ALookupKeepsTheRuleThatAllowedIt) {
+  Meter meter(policy_for({"tcp://api.example.com:443"}), {});
+  ASSERT_TRUE(meter.decide_lookup("api.example.com").allowed);
+  meter.reload(policy_for({"tcp://*.example.com:443"}));
+  meter.lookup_finished("api.example.com", {IpAddress::v4(10, 1, 2, 3)}, 0);
+  std::vector<Event> events = drain_all(meter);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Event::Kind::kDnsLookup);
+  EXPECT_EQ(events[0].rule, "tcp://api.example.com:443");
+}
+
 TEST(Reload, QuotaLimitsChangeUsageStays) {
   Policy first = policy_for({"tcp://127.0.0.1:*"});
   first.limits().bytes_out = 100;
