@@ -93,6 +93,20 @@ struct ByteQuota {
   // Either limit is set. Charging goes on regardless (a reload that adds a quota finds the
   // usage so far), but checking costs one load while no quota is set.
   std::atomic<bool> active{false};
+
+  // Bytes the total quota still allows; bytes the per-destination quota still allows a
+  // destination that has been charged `destination_charged`.
+  uint64_t total_left() const { return left(limit, charged); }
+  uint64_t destination_left(const std::atomic<uint64_t>& destination_charged) const {
+    return left(per_destination_limit, destination_charged);
+  }
+
+ private:
+  static uint64_t left(const std::atomic<uint64_t>& limit, const std::atomic<uint64_t>& used) {
+    const uint64_t l = limit.load(std::memory_order_relaxed);
+    const uint64_t u = used.load(std::memory_order_relaxed);
+    return l > u ? l - u : 0;
+  }
 };
 
 // Counters of one flow (a TCP connection, or a UDP socket's traffic to one destination).
@@ -118,27 +132,18 @@ struct FlowCounters {
     if (quota == nullptr || !quota->active.load(std::memory_order_relaxed)) {
       return ByteQuota::kUnlimited;
     }
-    return std::min(remaining(quota->limit, quota->charged),
-                    remaining(quota->per_destination_limit, *destination_charged));
+    return std::min(quota->total_left(), quota->destination_left(*destination_charged));
   }
   // Which quota binds when send_allowance() is 0.
   bool destination_quota_binds() const {
     return quota != nullptr && quota->active.load(std::memory_order_relaxed) &&
-           remaining(quota->per_destination_limit, *destination_charged) <
-               remaining(quota->limit, quota->charged);
+           quota->destination_left(*destination_charged) < quota->total_left();
   }
   // Charges `n` bytes (at most send_allowance()) against the quotas.
   void charge(uint64_t n) {
     if (quota == nullptr) return;
     add(quota->charged, n);
     add(*destination_charged, n);
-  }
-
- private:
-  static uint64_t remaining(const std::atomic<uint64_t>& limit, const std::atomic<uint64_t>& used) {
-    const uint64_t l = limit.load(std::memory_order_relaxed);
-    const uint64_t u = used.load(std::memory_order_relaxed);
-    return l > u ? l - u : 0;
   }
 };
 

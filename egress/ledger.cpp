@@ -91,12 +91,6 @@ bool Ledger::KeyLess::operator()(const Destination& a, const Destination& b) con
   return std::tie(a.port, a.name) < std::tie(b.port, b.name);
 }
 
-bool Ledger::ListenKeyLess::operator()(const ListenRecord* a, const ListenRecord* b) const {
-  if (a->transport != b->transport) return a->transport < b->transport;
-  if (!(a->ip == b->ip)) return ip_less(a->ip, b->ip);
-  return a->port < b->port;
-}
-
 DestinationRecord* Ledger::destination(const Destination& dest) {
   std::lock_guard lock(mutex_);
   auto it = destinations_.find(dest);
@@ -281,25 +275,13 @@ DnsRecord* Ledger::lookup_finished(std::string_view name, uint64_t addresses, in
 void Ledger::count_listen(Transport transport, const IpAddress& ip, uint16_t port,
                           const Verdict& verdict) {
   std::lock_guard lock(mutex_);
-  ListenRecord* record = nullptr;
-  for (auto& r : listens_) {  // a guest listens on a handful of addresses: a scan is fine
-    if (r->transport == transport && r->ip == ip && r->port == port) record = r.get();
+  Destination key{transport, ip, port, {}, Direction::kInbound};
+  // Bounded like destinations: past the bound, one record per transport (0.0.0.0:0) collects the
+  // rest, so the totals stay exact.
+  if (listens_.size() >= max_destinations_ && !listens_.contains(key)) {
+    key = Destination{transport, IpAddress{}, 0, {}, Direction::kInbound};
   }
-  if (!record && listens_.size() >= max_destinations_) {
-    // Bounded like destinations: past the bound, one record per transport (0.0.0.0:0) collects
-    // the rest, so the totals stay exact.
-    for (auto& r : listens_) {
-      if (r->transport == transport && r->ip == IpAddress{} && r->port == 0) record = r.get();
-    }
-  }
-  if (!record) {
-    const bool overflow = listens_.size() >= max_destinations_;
-    listens_.push_back(std::make_unique<ListenRecord>());
-    record = listens_.back().get();
-    record->transport = transport;
-    record->ip = overflow ? IpAddress{} : ip;
-    record->port = overflow ? 0 : port;
-  }
+  ListenRecord* record = &listens_[key];
   if (verdict.allowed) {
     ++record->allowed;
     record->allowed_by = verdict.rule;
@@ -365,14 +347,11 @@ LedgerSnapshot Ledger::snapshot() const {
     t.dns_lookups += record->lookups;
     t.dns_denied += record->denied;
   }
-  std::vector<const ListenRecord*> listens;
-  for (const auto& r : listens_) listens.push_back(r.get());
-  std::sort(listens.begin(), listens.end(), ListenKeyLess{});
-  for (const ListenRecord* r : listens) {
-    const uint64_t denied = denial_total(r->denials);
-    snap.listens.push_back({r->transport, r->ip, r->port, r->allowed, std::string(r->allowed_by),
-                            denied, copy_denials(r->denials)});
-    t.listens_allowed += r->allowed;
+  for (const auto& [key, r] : listens_) {
+    const uint64_t denied = denial_total(r.denials);
+    snap.listens.push_back({key.transport, key.ip, key.port, r.allowed, std::string(r.allowed_by),
+                            denied, copy_denials(r.denials)});
+    t.listens_allowed += r.allowed;
     t.listens_denied += denied;
   }
   return snap;

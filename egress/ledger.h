@@ -106,10 +106,8 @@ struct DnsRecord {
 };
 
 // A listening address: the guest's listen attempts there, allowed and denied.
+// (The ledger keys it by transport, local IP and port.)
 struct ListenRecord {
-  Transport transport = Transport::kTcp;
-  IpAddress ip;
-  uint16_t port = 0;
   uint64_t allowed = 0;
   std::string_view allowed_by;
   std::vector<DenialCount> denials;
@@ -236,9 +234,6 @@ class Ledger {
     using is_transparent = void;
     bool operator()(const Destination& a, const Destination& b) const;
   };
-  struct ListenKeyLess {
-    bool operator()(const ListenRecord* a, const ListenRecord* b) const;
-  };
   DnsRecord* dns_record(std::string_view name);  // mutex held
   FlowRecord* new_flow(DestinationRecord* dest, const Verdict& verdict, int64_t now_ns);  // mutex held
 
@@ -254,7 +249,8 @@ class Ledger {
   std::map<std::string, std::unique_ptr<DnsRecord>, std::less<>> dns_;
   // Per-destination quota usage by (direction, transport, IP, port): the name is left empty.
   std::map<Destination, std::unique_ptr<std::atomic<uint64_t>>, KeyLess> quota_charged_;
-  std::vector<std::unique_ptr<ListenRecord>> listens_;
+  // By (transport, local IP, port) as a Destination with no name: ordered for reports.
+  std::map<Destination, ListenRecord, KeyLess> listens_;
 };
 
 }  // namespace sluice::egress

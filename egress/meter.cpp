@@ -77,12 +77,8 @@ Verdict Meter::connection_limits(const Limits& limits, Verdict allowed, int64_t 
 
 Verdict Meter::quota_verdict(const DestinationRecord& record, uint64_t bytes,
                              Verdict allowed) const {
-  const uint64_t limit = quota_.limit.load(std::memory_order_relaxed);
-  const uint64_t charged = quota_.charged.load(std::memory_order_relaxed);
-  if (charged > limit || bytes > limit - charged) return denied(Reason::kByteQuota, kLimitBytesOut);
-  const uint64_t per = quota_.per_destination_limit.load(std::memory_order_relaxed);
-  const uint64_t used = record.quota_charged->load(std::memory_order_relaxed);
-  if (used > per || bytes > per - used) {
+  if (bytes > quota_.total_left()) return denied(Reason::kByteQuota, kLimitBytesOut);
+  if (bytes > quota_.destination_left(*record.quota_charged)) {
     return denied(Reason::kDestinationByteQuota, kLimitBytesOutPerDestination);
   }
   return allowed;

@@ -81,9 +81,13 @@ class Worker {
 std::atomic<Worker*> g_worker{nullptr};
 
 Worker& worker() {
-  // Leaked on purpose: a detached thread uses it until the process exits.
-  static Worker* instance = new Worker();
-  g_worker.store(instance, std::memory_order_release);
+  // Leaked on purpose: a detached thread uses it until the process exits. Published once, for
+  // drain(), which must not start a worker that was never needed.
+  static Worker* instance = [] {
+    auto* started = new Worker();
+    g_worker.store(started, std::memory_order_release);
+    return started;
+  }();
   return *instance;
 }
 
